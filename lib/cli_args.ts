@@ -1,0 +1,119 @@
+/**
+ * Typed command-line parsing over `@std/cli`'s `parseArgs`, with unknown
+ * flags rejected by name.
+ *
+ * @module
+ */
+
+import { parseArgs as stdParseArgs } from "@std/cli/parse-args";
+
+/** A usage mistake: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What each command accepts. */
+export interface FlagSpec {
+  boolean?: readonly string[];
+  string?: readonly string[];
+  collect?: readonly string[];
+  alias?: Readonly<Record<string, string>>;
+  /** Stop at the first non-flag argument (the rest goes to `_`). */
+  stopEarly?: boolean;
+}
+
+/** Parsed flags: strings, booleans, string lists, and the positionals. */
+export interface ParsedArgs {
+  _: string[];
+  "--": string[];
+  [flag: string]: string | boolean | string[] | undefined;
+}
+
+/**
+ * Parses `argv` for `command`; an unknown flag throws a `UsageError`
+ * naming it.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandArgs } from "./cli_args.ts";
+ * const a = parseCommandArgs("decode", ["x.log", "-o", "out"], {
+ *   string: ["output"], alias: { o: "output" },
+ * });
+ * console.assert(a.output === "out" && a._[0] === "x.log");
+ * ```
+ */
+export function parseCommandArgs(
+  command: string,
+  argv: string[],
+  spec: FlagSpec,
+): ParsedArgs {
+  const known = new Set<string>([
+    ...(spec.boolean ?? []),
+    ...(spec.string ?? []),
+    ...(spec.collect ?? []),
+    ...Object.keys(spec.alias ?? {}),
+  ]);
+  const parsed = stdParseArgs(argv, {
+    boolean: [...(spec.boolean ?? [])],
+    string: [...(spec.string ?? []), ...(spec.collect ?? [])],
+    collect: [...(spec.collect ?? [])],
+    alias: { ...(spec.alias ?? {}) },
+    stopEarly: spec.stopEarly ?? false,
+    "--": true,
+    unknown: (arg: string, key?: string) => {
+      if (key !== undefined && !known.has(key)) {
+        throw new UsageError(
+          `${command}: unknown option '${
+            arg.split("=")[0]
+          }' (see '${command} --help')`,
+        );
+      }
+      return true;
+    },
+  }) as Record<string, unknown>;
+  const out: ParsedArgs = {
+    _: ((parsed._ as unknown[]) ?? []).map(String),
+    "--": ((parsed["--"] as unknown[]) ?? []).map(String),
+  };
+  for (const [k, v] of Object.entries(parsed)) {
+    if (k === "_" || k === "--") continue;
+    out[k] = v as string | boolean | string[];
+  }
+  return out;
+}
+
+/** A string flag's value, or undefined; a flag given twice is an error. */
+export function stringFlag(
+  args: ParsedArgs,
+  name: string,
+): string | undefined {
+  const v = args[name];
+  if (v === undefined || v === false) return undefined;
+  if (Array.isArray(v)) {
+    throw new UsageError(`option --${name} was given more than once`);
+  }
+  if (typeof v !== "string") {
+    throw new UsageError(`option --${name} needs a value`);
+  }
+  return v;
+}
+
+/** A flag's value checked against a list of choices. */
+export function choiceFlag<T extends string>(
+  args: ParsedArgs,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const v = stringFlag(args, name);
+  if (v === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new UsageError(
+      `option --${name} must be one of ${choices.join(", ")}, not '${v}'`,
+    );
+  }
+  return v as T;
+}

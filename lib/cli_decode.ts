@@ -1,0 +1,116 @@
+/**
+ * `filemon decode`: a filemon log or bmake .meta file to JSON Lines (or back
+ * to filemon text), streaming.
+ *
+ * @module
+ */
+
+import {
+  choiceFlag,
+  parseCommandArgs,
+  stringFlag,
+  UsageError,
+} from "./cli_args.ts";
+import { DecodeError } from "./decode_error.ts";
+import { FilemonDecoder } from "./filemon_decoder.ts";
+import { encodeFilemon } from "./filemon_encoder.ts";
+import { encodeJsonLines } from "./jsonl.ts";
+import type { TraceEvent } from "./event.ts";
+
+/** The I/O the command needs, provided by the runtime shim. */
+export interface CommandIO {
+  openInput(path: string | undefined): Promise<ReadableStream<Uint8Array>>;
+  openOutput(path: string | undefined): Promise<{
+    write(bytes: Uint8Array): Promise<void>;
+    close(): Promise<void>;
+    abort(): Promise<void>;
+  }>;
+  printError(line: string): void;
+}
+
+export const DECODE_HELP =
+  `filemon decode: turn a filemon log or bmake .meta file into JSON Lines
+
+Usage: filemon decode [FILE|-] [options]
+
+Reads FILE (standard input when FILE is - or absent): a filemon(4) log from
+FreeBSD (version 4 or 5) or NetBSD, or a bmake .meta file (the log after its
+'-- filemon acquired metadata --' line). Writes one event per line.
+
+Options:
+  -f, --format FMT   jsonl (default) or filemon (the log text, byte for byte)
+  -o, --output FILE  write to FILE (whole or not at all) instead of stdout
+      --cwd DIR      working directory of the traced command, to make
+                     relative paths absolute (a .meta file's CWD by default)
+      --meta         the input is a .meta file even without its usual first line
+      --lenient      skip malformed lines with a warning instead of failing
+  -h, --help         show this help
+
+Exit status: 0 on success, 1 when the input cannot be decoded, 2 on a usage error.`;
+
+/** Runs `filemon decode`; returns the exit code. */
+export async function decodeCommand(
+  argv: string[],
+  io: CommandIO,
+): Promise<number> {
+  const args = parseCommandArgs("decode", argv, {
+    boolean: ["help", "lenient", "meta"],
+    string: ["format", "output", "cwd"],
+    alias: { h: "help", f: "format", o: "output" },
+  });
+  if (args.help) {
+    console.log(DECODE_HELP);
+    return 0;
+  }
+  const format = choiceFlag(args, "format", ["jsonl", "filemon"], "jsonl");
+  if (args._.length > 1) {
+    throw new UsageError(
+      `decode takes one input file, got ${args._.length}: ${args._.join(" ")}`,
+    );
+  }
+  const cwd = stringFlag(args, "cwd");
+  if (cwd !== undefined && !cwd.startsWith("/")) {
+    throw new UsageError(`--cwd must be an absolute path, not '${cwd}'`);
+  }
+  const inputPath = args._[0];
+  const input = await io.openInput(inputPath);
+  let warnings = 0;
+  const decoder = new FilemonDecoder({
+    cwd,
+    lenient: args.lenient === true,
+    input: args.meta === true ? "meta" : "auto",
+    onWarning: (err) => {
+      warnings++;
+      io.printError(`filemon: warning: ${err.message}`);
+    },
+  });
+  const encode: (events: TraceEvent[]) => Uint8Array = format === "jsonl"
+    ? encodeJsonLines
+    : encodeFilemon;
+  const output = await io.openOutput(stringFlag(args, "output"));
+  try {
+    for await (const chunk of input) {
+      const events = decoder.push(chunk);
+      if (events.length > 0) await output.write(encode(events));
+    }
+    const rest = decoder.finish();
+    if (rest.length > 0) await output.write(encode(rest));
+    await output.close();
+  } catch (err) {
+    await output.abort();
+    if (err instanceof DecodeError) {
+      const where = inputPath === undefined || inputPath === "-"
+        ? "<stdin>"
+        : inputPath;
+      io.printError(`filemon: ${where}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  if (warnings > 0) {
+    io.printError(
+      `filemon: skipped ${warnings} malformed line${warnings === 1 ? "" : "s"}`,
+    );
+  }
+  return 0;
+}

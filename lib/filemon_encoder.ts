@@ -1,0 +1,114 @@
+/**
+ * Writes events as filemon(4) log text, byte for byte what FreeBSD writes
+ * (and, for a decoded log, what the producer wrote).
+ *
+ * Events filemon has no record for (mkdir, rmdir, truncate, chmod, chown,
+ * utime, access, readlink) and failed calls (events with `error`) are left
+ * out, as the kernel leaves them out; JSON Lines keeps them.
+ *
+ * @module
+ */
+
+import type { TraceEvent } from "./event.ts";
+import { encodePath } from "./path.ts";
+
+/** Formats seconds since the epoch as filemon's `SEC.USEC` (six digits). */
+export function formatTime(time: number): string {
+  const usec = Math.round(time * 1e6);
+  const sec = Math.floor(usec / 1e6);
+  return `${sec}.${String(usec - sec * 1e6).padStart(6, "0")}`;
+}
+
+/**
+ * The log line(s) for one event, each ending in `\n`; "" when filemon has
+ * no record for it.
+ *
+ * @example
+ * ```ts
+ * import { formatFilemon } from "./filemon_encoder.ts";
+ * console.assert(
+ *   formatFilemon({ op: "open", pid: 4, path: "/etc/motd", mode: "rw" }) ===
+ *     "R 4 /etc/motd\nW 4 /etc/motd\n",
+ * );
+ * ```
+ */
+export function formatFilemon(event: TraceEvent): string {
+  switch (event.op) {
+    case "open":
+      if (event.error !== undefined) return "";
+      if (event.mode === "r") return `R ${event.pid} ${event.path}\n`;
+      if (event.mode === "w") return `W ${event.pid} ${event.path}\n`;
+      return `R ${event.pid} ${event.path}\nW ${event.pid} ${event.path}\n`;
+    case "exec":
+      return event.error !== undefined ? "" : `E ${event.pid} ${event.path}\n`;
+    case "fork":
+      return `F ${event.pid} ${event.child}\n`;
+    case "exit":
+      return event.signal === undefined
+        ? `X ${event.pid} ${event.status}\n`
+        : `X ${event.pid} ${event.status} ${event.signal}\n`;
+    case "chdir":
+      return event.error !== undefined ? "" : `C ${event.pid} ${event.path}\n`;
+    case "unlink":
+      return event.error !== undefined ? "" : `D ${event.pid} ${event.path}\n`;
+    case "link":
+      return event.error !== undefined
+        ? ""
+        : `L ${event.pid} '${event.from}' '${event.to}'\n`;
+    case "rename":
+      return event.error !== undefined
+        ? ""
+        : `M ${event.pid} '${event.from}' '${event.to}'\n`;
+    case "openat":
+      return `A ${event.pid} ${event.path}\n`;
+    case "stat":
+      return event.error !== undefined ? "" : `S ${event.pid} ${event.path}\n`;
+    case "begin":
+      return `# filemon version ${event.version}\n`;
+    case "target":
+      return `# Target pid ${event.pid}\n`;
+    case "start":
+      return `# Start ${formatTime(event.time)}\n`;
+    case "version":
+      return `V ${event.version}\n`;
+    case "stop":
+      return `# Stop ${formatTime(event.time)}\n`;
+    case "bye":
+      return "# Bye bye\n";
+    case "comment":
+      return `#${event.text}\n`;
+    default:
+      return "";
+  }
+}
+
+/**
+ * Turns event batches into log bytes.
+ *
+ * @example
+ * ```ts
+ * import { FilemonEncoderStream } from "./filemon_encoder.ts";
+ * const stream = ReadableStream.from([[{ op: "bye" } as const]])
+ *   .pipeThrough(new FilemonEncoderStream());
+ * const [bytes] = await Array.fromAsync(stream);
+ * console.assert(new TextDecoder().decode(bytes) === "# Bye bye\n");
+ * ```
+ */
+export class FilemonEncoderStream
+  extends TransformStream<readonly TraceEvent[], Uint8Array> {
+  constructor() {
+    super({
+      transform(events, controller) {
+        const bytes = encodeFilemon(events);
+        if (bytes.length > 0) controller.enqueue(bytes);
+      },
+    });
+  }
+}
+
+/** Encodes a batch of events as log bytes (paths keep their raw bytes). */
+export function encodeFilemon(events: Iterable<TraceEvent>): Uint8Array {
+  let text = "";
+  for (const event of events) text += formatFilemon(event);
+  return encodePath(text);
+}

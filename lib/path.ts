@@ -1,0 +1,155 @@
+/**
+ * Paths as strings that keep every byte.
+ *
+ * Unix paths are bytes. Valid UTF-8 becomes an ordinary string; each byte of
+ * an invalid sequence becomes the lone surrogate U+DC00 + byte (U+DC80..U+DCFF,
+ * PEP 383's "surrogateescape"). A lone surrogate can never come from valid
+ * UTF-8, so the mapping is exact both ways.
+ *
+ * @module
+ */
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** Decodes bytes to a string; invalid UTF-8 bytes become U+DC80..U+DCFF. */
+export function decodePath(
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.length,
+): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1(bytes, start, end);
+  const view = bytes.subarray(start, end);
+  try {
+    return utf8.decode(view);
+  } catch {
+    return decodeEscaped(view);
+  }
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  const CHUNK = 8192;
+  for (let i = start; i < end; i += CHUNK) {
+    s += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[],
+    );
+  }
+  return s;
+}
+
+/** Slow path: walk the bytes, keeping valid sequences and escaping the rest. */
+function decodeEscaped(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const len = b < 0x80
+      ? 1
+      : b >= 0xc2 && b <= 0xdf
+      ? 2
+      : b >= 0xe0 && b <= 0xef
+      ? 3
+      : b >= 0xf0 && b <= 0xf4
+      ? 4
+      : 0;
+    if (len === 1) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    if (len > 0 && i + len <= bytes.length) {
+      try {
+        out += utf8.decode(bytes.subarray(i, i + len));
+        i += len;
+        continue;
+      } catch {
+        // fall through: escape this byte alone
+      }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
+/** True when the string holds escaped bytes (it came from invalid UTF-8). */
+export function hasRawBytes(path: string): boolean {
+  return !path.isWellFormed();
+}
+
+/** Encodes a string made by `decodePath` back to the exact bytes. */
+export function encodePath(path: string): Uint8Array {
+  if (path.isWellFormed()) return utf8Encoder.encode(path);
+  const parts: number[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      parts.push(c - 0xdc00);
+      continue;
+    }
+    const cp = path.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (cp > 0xffff) i++;
+    for (const byte of utf8Encoder.encode(ch)) parts.push(byte);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** Base64 of a path's exact bytes (how JSON Lines carries a path that is not UTF-8). */
+export function pathToBase64(path: string): string {
+  const bytes = encodePath(path);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/** The path string for bytes given as base64. */
+export function pathFromBase64(b64: string): string {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return decodePath(bytes);
+}
+
+/**
+ * Joins `path` to `base` (when relative) and normalizes `.`, `..` and
+ * repeated slashes lexically, the way a log reader must: the file system as
+ * it was is not there to ask.
+ *
+ * @example
+ * ```ts
+ * import { resolvePath } from "./path.ts";
+ * console.assert(resolvePath("/usr/src", "../lib/./x.h") === "/usr/lib/x.h");
+ * console.assert(resolvePath("/a", "/b//c/") === "/b/c");
+ * ```
+ */
+export function resolvePath(base: string, path: string): string {
+  const full = path.startsWith("/") ? path : `${base}/${path}`;
+  if (
+    !full.includes("//") && !full.includes("/.") && !full.endsWith("/")
+  ) {
+    return full;
+  }
+  const out: string[] = [];
+  for (const part of full.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+/** The directory part of an absolute path ("/" for "/x"). */
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}

@@ -1,0 +1,64 @@
+/**
+ * filemon: run a command and record every file its process tree touches, or
+ * decode existing filemon(4) logs.
+ *
+ *     filemon trace [options] -- COMMAND [ARG...]
+ *     filemon decode [FILE|-] [options]
+ *     filemon graph [FILE|-] [options]
+ *
+ * Commands are loaded on demand, so the tracer's launcher (the same program
+ * started with a hidden first argument) loads almost nothing.
+ *
+ * @module
+ */
+
+import { args, exit, VERSION } from "./ffi/runtime/process.ts";
+
+const HELP =
+  `filemon ${VERSION}: record every file a command's process tree touches
+
+Usage:
+  filemon decode [FILE|-] [options]   filemon log or .meta file to JSON Lines
+
+Run 'filemon COMMAND --help' for a command's options.
+  -h, --help      show this help
+  -V, --version   show the version`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { UsageError } = await import("./lib/cli_args.ts");
+  const io = await import("./ffi/runtime/io.ts");
+  try {
+    switch (command) {
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        console.log(HELP);
+        return command === undefined ? 2 : 0;
+      case "-V":
+      case "--version":
+        console.log(`filemon ${VERSION}`);
+        return 0;
+      case "decode": {
+        const { decodeCommand } = await import("./lib/cli_decode.ts");
+        return await decodeCommand(rest, io);
+      }
+      default:
+        throw new UsageError(
+          `unknown command '${command}' (see 'filemon --help')`,
+        );
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.printError(`filemon: ${err.message}`);
+      return 2;
+    }
+    io.printError(
+      `filemon: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return 1;
+  }
+}
+
+if (import.meta.main) exit(await main(args()));

@@ -1,0 +1,11 @@
+/**
+ * `deno task bench [decode|trace] [options]`: the project's benchmarks.
+ * With no name, runs them all.
+ *
+ * @module
+ */
+
+import { benchDecode } from "./decode_bench.ts";
+
+const [which, ...rest] = Deno.args;
+if (which === undefined || which === "decode") await benchDecode(rest);

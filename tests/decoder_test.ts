@@ -1,0 +1,324 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import {
+  DecodeError,
+  decodeFilemon,
+  encodeFilemon,
+  exitCode,
+  FilemonDecoder,
+  FilemonDecoderStream,
+  type TraceEvent,
+} from "../lib/mod.ts";
+import { bytes, SAMPLES } from "./_helpers.ts";
+
+const SAMPLE_FILES = [
+  "freebsd-v5-sleep.log",
+  "netbsd-v4-manpage.log",
+  "record-examples.log",
+];
+
+for (const name of SAMPLE_FILES) {
+  Deno.test(`decodeFilemon() round-trips ${name} byte for byte`, () => {
+    const original = Deno.readFileSync(SAMPLES + name);
+    const events = decodeFilemon(original);
+    assertEquals(encodeFilemon(events), original);
+  });
+}
+
+Deno.test("decodeFilemon() reads the FreeBSD v5 sample's header, records and trailer", () => {
+  const events = decodeFilemon(
+    Deno.readFileSync(SAMPLES + "freebsd-v5-sleep.log"),
+  );
+  assertEquals(events.slice(0, 5), [
+    { op: "begin", version: 5 },
+    { op: "target", pid: 53942 },
+    { op: "start", time: 1497269126.786684 },
+    { op: "version", version: 5 },
+    { op: "exec", pid: 65204, path: "/bin/sleep", abs: "/bin/sleep" },
+  ]);
+  assertEquals(events.slice(-3), [
+    { op: "exit", pid: 65204, status: 0, signal: 0 },
+    { op: "stop", time: 1497269127.857683 },
+    { op: "bye" },
+  ]);
+});
+
+Deno.test("decodeFilemon() reads NetBSD's two traces back to back", () => {
+  const events = decodeFilemon(
+    Deno.readFileSync(SAMPLES + "netbsd-v4-manpage.log"),
+  );
+  assertEquals(events.filter((e) => e.op === "bye").length, 2);
+  assertEquals(events.filter((e) => e.op === "begin").length, 1);
+  const rename = events.find((e) => e.op === "rename");
+  assertEquals(rename, {
+    op: "rename",
+    pid: 576,
+    from: "foo.h.new",
+    to: "foo.h",
+  });
+  const cmp = events.find((e) => e.op === "exit" && e.pid === 26673);
+  assertEquals(cmp, { op: "exit", pid: 26673, status: 2 });
+  assertEquals(exitCode(cmp as Extract<TraceEvent, { op: "exit" }>, 4), {
+    code: 2,
+    signal: 0,
+  });
+});
+
+Deno.test("decodeFilemon() decodes each record type", () => {
+  const events = decodeFilemon(
+    Deno.readFileSync(SAMPLES + "record-examples.log"),
+    { cwd: "/home/u" },
+  );
+  assertEquals(events, [
+    { op: "version", version: 5 },
+    { op: "openat", pid: 57489, path: "moo" },
+    { op: "chdir", pid: 46839, path: "/etc", abs: "/etc" },
+    { op: "unlink", pid: 54423, path: "abc", abs: "/home/u/abc" },
+    { op: "exec", pid: 42567, path: "/bin/mv", abs: "/bin/mv" },
+    { op: "fork", pid: 46839, child: 47343 },
+    {
+      op: "link",
+      pid: 21745,
+      from: "a",
+      to: "b",
+      to_abs: "/home/u/b",
+    },
+    {
+      op: "rename",
+      pid: 42567,
+      from: "a",
+      to: "b",
+      from_abs: "/home/u/a",
+      to_abs: "/home/u/b",
+    },
+    {
+      op: "open",
+      pid: 42567,
+      path: "/etc/libmap.conf",
+      abs: "/etc/libmap.conf",
+      mode: "r",
+    },
+    { op: "open", pid: 46839, path: "abc", abs: "/etc/abc", mode: "w" },
+    { op: "exit", pid: 42567, status: 0, signal: 0 },
+  ]);
+});
+
+Deno.test("FilemonDecoder tracks the cwd through fork, chdir and exit", () => {
+  const events = decodeFilemon(
+    [
+      "C 1 /src",
+      "F 1 2",
+      "C 2 sub/../lib",
+      "R 2 x.h",
+      "R 1 y.h",
+      "X 2 0 0",
+      "R 2 z.h",
+      "",
+    ].join("\n"),
+  );
+  const abs = events.map((e) => "abs" in e ? e.abs : undefined);
+  assertEquals(abs, [
+    "/src",
+    undefined,
+    "/src/lib",
+    "/src/lib/x.h",
+    "/src/y.h",
+    undefined,
+    undefined,
+  ]);
+});
+
+Deno.test("FilemonDecoder reads version 4 S records and two-field X", () => {
+  const events = decodeFilemon("V 4\nS 5 /etc/passwd\nX 5 256\n");
+  assertEquals(events[1], {
+    op: "stat",
+    pid: 5,
+    path: "/etc/passwd",
+    abs: "/etc/passwd",
+  });
+  const exit = events[2] as Extract<TraceEvent, { op: "exit" }>;
+  assertEquals(exit, { op: "exit", pid: 5, status: 256 });
+  assertEquals(exitCode(exit, 5), { code: 1, signal: 0 });
+});
+
+Deno.test("FilemonDecoder accepts CRLF line ends", () => {
+  const events = decodeFilemon("V 5\r\nW 3 /tmp/o\r\n# Bye bye\r\n");
+  assertEquals(events, [
+    { op: "version", version: 5 },
+    { op: "open", pid: 3, path: "/tmp/o", abs: "/tmp/o", mode: "w" },
+    { op: "bye" },
+  ]);
+});
+
+Deno.test("FilemonDecoder reports a last line without newline as truncated", () => {
+  const err = assertThrows(
+    () => decodeFilemon("V 5\nR 3 /etc/pa"),
+    DecodeError,
+    "Cannot decode line 2: truncated",
+  );
+  assertEquals(err.line, 2);
+});
+
+Deno.test("FilemonDecoder names the line and the unknown record", () => {
+  assertThrows(
+    () => decodeFilemon("V 5\nR 1 /a\nQ 1 /b\n"),
+    DecodeError,
+    "Cannot decode line 3: unknown record 'Q'",
+  );
+  assertThrows(
+    () => decodeFilemon("R x /a\n"),
+    DecodeError,
+    "Cannot decode line 1: pid 'x' is not a number",
+  );
+  assertThrows(
+    () => decodeFilemon("R 1\n"),
+    DecodeError,
+    "Cannot decode line 1: missing path",
+  );
+  assertThrows(
+    () => decodeFilemon("M 1 a b\n"),
+    DecodeError,
+    "Cannot decode line 1: expected two quoted paths",
+  );
+  assertThrows(
+    () => decodeFilemon("V 5\n\n"),
+    DecodeError,
+    "Cannot decode line 2: empty line",
+  );
+  assertThrows(
+    () => decodeFilemon("X 1 zero 0\n"),
+    DecodeError,
+    "exit status 'zero' is not a number",
+  );
+  assertThrows(
+    () => decodeFilemon("Rx 1 /a\n"),
+    DecodeError,
+    "unknown record 'Rx 1 /a'",
+  );
+});
+
+Deno.test("FilemonDecoder in lenient mode skips bad lines and counts them", () => {
+  const warnings: DecodeError[] = [];
+  const events = decodeFilemon("V 5\nQ 1 /b\nR 1 /a\nR 1 /trunc", {
+    lenient: true,
+    onWarning: (e) => warnings.push(e),
+  });
+  assertEquals(events.map((e) => e.op), ["version", "open"]);
+  assertEquals(warnings.map((w) => w.line), [2, 4]);
+});
+
+Deno.test("FilemonDecoder flags a record the kernel cut at 1023 bytes", () => {
+  const long = "R 42 /" + "a".repeat(1023 - 6);
+  assertEquals(bytes(long).length, 1023);
+  assertThrows(
+    () => decodeFilemon(`V 5\n${long}W 42 /tmp/x\n`),
+    DecodeError,
+    "Cannot decode line 2: record is 1023 bytes long",
+  );
+  // A long path of our own (Linux allows 4096 bytes) is fine.
+  const mine = "R 42 /" + "b".repeat(3000);
+  assertEquals(decodeFilemon(mine + "\n").length, 1);
+});
+
+Deno.test("FilemonDecoder skips a bmake .meta file's header and uses its CWD", () => {
+  const meta = [
+    "# Meta data file /obj/foo.o.meta",
+    "CMD cc -c foo.c",
+    "CWD /usr/src/bin/foo",
+    "TARGET foo.o",
+    "-- command output --",
+    "R 1 looks like a record but is output",
+    "-- filemon acquired metadata --",
+    "# filemon version 5",
+    "# Target pid 100",
+    "V 5",
+    "E 101 /usr/bin/cc",
+    "R 101 foo.c",
+    "X 101 0 0",
+    "# Bye bye",
+    "",
+  ].join("\n");
+  const events = decodeFilemon(meta);
+  assertEquals(events[0], { op: "begin", version: 5 });
+  assertEquals(events[4], {
+    op: "open",
+    pid: 101,
+    path: "foo.c",
+    abs: "/usr/src/bin/foo/foo.c",
+    mode: "r",
+  });
+  assertEquals(events.length, 7);
+  // Errors keep the file's own line numbers.
+  assertThrows(
+    () => decodeFilemon(meta.replace("X 101 0 0", "Z 1")),
+    DecodeError,
+    "Cannot decode line 13:",
+  );
+});
+
+Deno.test("FilemonDecoder keeps bytes that are not UTF-8", () => {
+  const log = new Uint8Array([
+    ...bytes("V 5\nR 1 /tmp/caf"),
+    0xe9, // latin-1 é
+    ...bytes("\nW 1 /tmp/\u00e9t\u00e9\n"),
+  ]);
+  const events = decodeFilemon(log);
+  assertEquals(
+    (events[1] as { path: string }).path,
+    "/tmp/caf\udce9",
+  );
+  assertEquals((events[2] as { path: string }).path, "/tmp/\u00e9t\u00e9");
+  assertEquals(encodeFilemon(events), log);
+});
+
+Deno.test("FilemonDecoder gives the same events however the input is split", () => {
+  const log = Deno.readFileSync(SAMPLES + "netbsd-v4-manpage.log");
+  const whole = decodeFilemon(log);
+  for (const size of [1, 2, 7, 64]) {
+    const d = new FilemonDecoder();
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < log.length; i += size) {
+      events.push(...d.push(log.subarray(i, i + size)));
+    }
+    events.push(...d.finish());
+    assertEquals(events, whole, `chunks of ${size}`);
+  }
+});
+
+Deno.test("FilemonDecoderStream decodes 1,000,000 records in bounded memory", async () => {
+  const RECORDS = 1_000_000;
+  const PER_CHUNK = 5000;
+  let made = 0;
+  const source = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (made >= RECORDS) {
+        controller.close();
+        return;
+      }
+      let s = "";
+      for (let i = 0; i < PER_CHUNK; i++, made++) {
+        const pid = 1000 + (made >> 6);
+        s += made % 64 === 0
+          ? `F 999 ${pid}\n`
+          : made % 64 === 63
+          ? `X ${pid} 0 0\n`
+          : `R ${pid} /usr/include/dir${made % 97}/header${made}.h\n`;
+      }
+      controller.enqueue(bytes(s));
+    },
+  });
+  const before = Deno.memoryUsage().rss;
+  let count = 0;
+  let peak = 0;
+  for await (
+    const _ of source.pipeThrough(new FilemonDecoderStream({ cwd: "/" }))
+  ) {
+    if (++count % 100_000 === 0) {
+      peak = Math.max(peak, Deno.memoryUsage().rss - before);
+    }
+  }
+  assertEquals(count, RECORDS);
+  // Holding a million events would take several hundred MiB.
+  if (peak > 120 * 1024 * 1024) {
+    throw new Error(`memory grew by ${peak >> 20} MiB while decoding`);
+  }
+});
