@@ -12,13 +12,14 @@
  * @module
  */
 
-import { args, exit, VERSION } from "./ffi/runtime/process.ts";
+import { args, exit, LAUNCH_ARG, VERSION } from "./ffi/runtime/process.ts";
 
 const HELP =
   `filemon ${VERSION}: record every file a command's process tree touches
 
 Usage:
-  filemon decode [FILE|-] [options]   filemon log or .meta file to JSON Lines
+  filemon trace [options] -- COMMAND [ARG...]   run COMMAND and trace it
+  filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
 
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
@@ -26,6 +27,11 @@ Run 'filemon COMMAND --help' for a command's options.
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === LAUNCH_ARG) {
+    // The compiled binary started again as the tracer's launcher.
+    const { launch } = await import("./ffi/linux/launcher.ts");
+    return launch(rest);
+  }
   const { UsageError } = await import("./lib/cli_args.ts");
   const io = await import("./ffi/runtime/io.ts");
   try {
@@ -40,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
       case "--version":
         console.log(`filemon ${VERSION}`);
         return 0;
+      case "trace": {
+        const { traceCommand } = await import("./ffi/cli_trace.ts");
+        return await traceCommand(rest, io);
+      }
       case "decode": {
         const { decodeCommand } = await import("./lib/cli_decode.ts");
         return await decodeCommand(rest, io);

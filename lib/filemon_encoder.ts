@@ -83,6 +83,47 @@ export function formatFilemon(event: TraceEvent): string {
 }
 
 /**
+ * The log line(s) for one event with absolute paths where the event has
+ * them (`abs`, `from_abs`, `to_abs`): what `filemon trace` writes, so a
+ * reader needs no working directory. A symlink's text stays as written.
+ *
+ * @example
+ * ```ts
+ * import { formatFilemonAbsolute } from "./filemon_encoder.ts";
+ * console.assert(
+ *   formatFilemonAbsolute({ op: "unlink", pid: 4, path: "x", abs: "/w/x" }) ===
+ *     "D 4 /w/x\n",
+ * );
+ * ```
+ */
+export function formatFilemonAbsolute(event: TraceEvent): string {
+  switch (event.op) {
+    case "open":
+    case "exec":
+    case "chdir":
+    case "unlink":
+    case "stat":
+      return event.abs === undefined
+        ? formatFilemon(event)
+        : formatFilemon({ ...event, path: event.abs });
+    case "rename":
+      return formatFilemon({
+        ...event,
+        from: event.from_abs ?? event.from,
+        to: event.to_abs ?? event.to,
+      });
+    case "link":
+      return formatFilemon({
+        ...event,
+        from: event.symbolic ? event.from : event.from_abs ?? event.from,
+        to: event.to_abs ?? event.to,
+      });
+    default:
+      return formatFilemon(event);
+  }
+}
+
+/**
  * Turns event batches into log bytes.
  *
  * @example

@@ -1,0 +1,130 @@
+/**
+ * `filemon trace`: run a command, trace its whole process tree, write the
+ * trace as a filemon log or JSON Lines, and exit with the command's status.
+ *
+ * @module
+ */
+
+import {
+  choiceFlag,
+  parseCommandArgs,
+  stringFlag,
+  UsageError,
+} from "../lib/cli_args.ts";
+import type { TraceEvent } from "../lib/event.ts";
+import { formatFilemonAbsolute } from "../lib/filemon_encoder.ts";
+import { formatJsonLine } from "../lib/jsonl.ts";
+import { encodePath } from "../lib/path.ts";
+import type { Backend } from "./backend.ts";
+import { FdOutput } from "./fd_output.ts";
+import { DEFAULT_CLASSES, parseOps } from "./linux/syscalls/semantics.ts";
+import { onSignal, SIGNAL_NUMBERS } from "./runtime/signals.ts";
+
+export const TRACE_HELP =
+  `filemon trace: run a command and record every file its processes touch
+
+Usage: filemon trace [options] -- COMMAND [ARG...]
+
+The command runs with your stdin, stdout and stderr untouched. The trace goes
+to standard error unless -o says otherwise. filemon exits with the command's
+exit status (128+N when signal N killed it, 127 when it cannot be found).
+
+Options:
+  -o, --output FILE  write the trace to FILE (- for standard output); a file
+                     appears, complete, when the command has finished
+  -f, --format FMT   filemon (default: a FreeBSD filemon version 5 log, with
+                     absolute paths) or jsonl (JSON Lines: paths as passed and
+                     absolute, argv, open flags, errno, timestamps)
+      --ops LIST     operations to record, comma-separated names or letters:
+                       read r, write w, exec e, chdir c, unlink d, link l,
+                       rename m (the default set, filemon's own), mkdir k,
+                       rmdir x, truncate t, chmod a, chown o, utime u,
+                       probe q (stat, lstat, statx, access, readlink...);
+                     'all', 'default', or '+LIST' to add to the default set
+      --failed       also record failed calls, with their errno (JSON Lines;
+                     a filemon log has no room for them)
+  -h, --help         show this help
+
+Needs only --allow-ffi under 'deno run'. Linux: ptrace + seccomp-bpf, no root.`;
+
+/** Output of the CLI that is not the trace. */
+export interface TraceIO {
+  printError(line: string): void;
+}
+
+/** Picks the backend for this system. */
+async function backendFor(): Promise<Backend> {
+  if (Deno.build.os === "linux") {
+    const { LinuxTracer } = await import("./linux/tracer.ts");
+    return new LinuxTracer();
+  }
+  throw new Error(
+    `tracing is not supported on ${Deno.build.os} yet (Linux only for now)`,
+  );
+}
+
+/** Runs `filemon trace`; returns the exit code to use. */
+export async function traceCommand(
+  argv: string[],
+  _io: TraceIO,
+): Promise<number> {
+  const args = parseCommandArgs("trace", argv, {
+    boolean: ["help", "failed"],
+    string: ["output", "format", "ops"],
+    alias: { h: "help", o: "output", f: "format" },
+    stopEarly: true,
+  });
+  if (args.help) {
+    console.log(TRACE_HELP);
+    return 0;
+  }
+  const command = [...args._, ...args["--"]];
+  if (command.length === 0) {
+    throw new UsageError(
+      "trace needs a command to run: filemon trace [options] -- COMMAND [ARG...]",
+    );
+  }
+  const format = choiceFlag(args, "format", ["filemon", "jsonl"], "filemon");
+  const opsText = stringFlag(args, "ops");
+  let ops;
+  try {
+    ops = opsText === undefined ? new Set(DEFAULT_CLASSES) : parseOps(opsText);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const format1: (e: TraceEvent) => string = format === "jsonl"
+    ? (e) => formatJsonLine(e) + "\n"
+    : formatFilemonAbsolute;
+  const backend = await backendFor();
+  const out = FdOutput.open(stringFlag(args, "output"), encodePath);
+  let lastFlush = performance.now();
+  const stops = [
+    // Ctrl-C reaches the command from the terminal; the tracer waits for it.
+    onSignal("SIGINT", () => {}),
+    onSignal("SIGQUIT", () => {}),
+    onSignal("SIGTERM", () => backend.forward(SIGNAL_NUMBERS.SIGTERM)),
+    onSignal("SIGHUP", () => backend.forward(SIGNAL_NUMBERS.SIGHUP)),
+  ];
+  try {
+    const result = await backend.run({
+      argv: command,
+      ops,
+      failed: args.failed === true,
+      emit: (event) => out.write(format1(event)),
+      idle: () => {
+        const now = performance.now();
+        if (now - lastFlush > 200) {
+          out.flush();
+          lastFlush = now;
+        }
+      },
+    });
+    out.close();
+    return result.exitCode;
+  } catch (err) {
+    out.abort();
+    throw err;
+  } finally {
+    for (const stop of stops) stop();
+  }
+}

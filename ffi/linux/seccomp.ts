@@ -1,0 +1,134 @@
+/**
+ * The seccomp-bpf program the launcher installs before it execs the traced
+ * command: SECCOMP_RET_TRACE (a ptrace stop) for the calls filemon records,
+ * SECCOMP_RET_ALLOW for everything else, so untraced calls cost nothing.
+ *
+ * The program checks `seccomp_data.arch` first and has one block per
+ * architecture of the host (a 32-bit static binary must not escape); a call
+ * from an architecture it does not know is traced, not allowed.
+ *
+ * @module
+ */
+
+import type { SyscallName } from "./syscalls/semantics.ts";
+import { SYSCALLS } from "./syscalls/semantics.ts";
+import type { SyscallTable } from "./syscalls/types.ts";
+
+// Classic BPF opcodes.
+const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const BPF_JGE_K = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+const BPF_RET_K = 0x06; // BPF_RET | BPF_K
+
+/** SECCOMP_RET_* actions. */
+export const SECCOMP_RET_ALLOW = 0x7fff0000;
+export const SECCOMP_RET_TRACE = 0x7ff00000;
+export const SECCOMP_RET_ERRNO = 0x00050000;
+const ENOSYS = 38;
+
+/** Offsets in struct seccomp_data. */
+const OFF_NR = 0;
+const OFF_ARCH = 4;
+
+interface Insn {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+const stmt = (code: number, k: number): Insn => ({ code, jt: 0, jf: 0, k });
+const jump = (code: number, k: number, jt: number, jf: number): Insn => ({
+  code,
+  jt,
+  jf,
+  k,
+});
+
+/**
+ * Builds the filter for `tables` (the host's architectures; an x32 table,
+ * sharing its audit value with x86_64, is told apart by its number bias) and
+ * the calls to trace. Returns the `struct sock_filter` array's bytes.
+ *
+ * @example
+ * ```ts
+ * import { buildFilter } from "./seccomp.ts";
+ * import { X86_64 } from "./syscalls/x86_64.ts";
+ * const prog = buildFilter([X86_64], new Set(["openat", "execve"]));
+ * console.assert(prog.length % 8 === 0);
+ * ```
+ */
+export function buildFilter(
+  tables: readonly SyscallTable[],
+  calls: ReadonlySet<SyscallName>,
+): Uint8Array {
+  const blocks: Insn[][] = [];
+  const byAudit = new Map<number, SyscallTable[]>();
+  for (const t of tables) {
+    byAudit.set(t.audit, [...(byAudit.get(t.audit) ?? []), t]);
+  }
+  for (const group of byAudit.values()) {
+    const block: Insn[] = [stmt(BPF_LD_W_ABS, OFF_NR)];
+    // Biased tables (x32) first: numbers at or above the bias are theirs.
+    const ordered = [...group].sort((a, b) => b.bias - a.bias);
+    for (const table of ordered) {
+      const checks = numberChecks(table, calls);
+      if (table.bias > 0) {
+        // if nr < bias skip this table's checks
+        block.push(jump(BPF_JGE_K, table.bias, 0, checks.length + 1));
+        block.push(...checks);
+        block.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+      } else {
+        block.push(...checks);
+      }
+    }
+    block.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+    blocks.push(block);
+  }
+  // Arch dispatch: one JEQ per audit value, jumping to its block.
+  const audits = [...byAudit.keys()];
+  const prog: Insn[] = [stmt(BPF_LD_W_ABS, OFF_ARCH)];
+  const dispatchLen = audits.length + 1; // the JEQs and the unknown-arch RET
+  let offset = 0;
+  audits.forEach((audit, i) => {
+    // From JEQ i (at index i of the dispatch), the block starts after the
+    // remaining JEQs, the RET, and the blocks before it.
+    const jt = dispatchLen - 1 - i + offset - 0;
+    prog.push(jump(BPF_JEQ_K, audit, jt, 0));
+    offset += blocks[i].length;
+  });
+  prog.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+  for (const block of blocks) prog.push(...block);
+  if (prog.length > 4096) throw new Error("seccomp filter is too long");
+  const bytes = new Uint8Array(prog.length * 8);
+  const view = new DataView(bytes.buffer);
+  prog.forEach((insn, i) => {
+    if (insn.jt > 255 || insn.jf > 255) {
+      throw new Error("seccomp filter jump is too far");
+    }
+    view.setUint16(i * 8, insn.code, true);
+    view.setUint8(i * 8 + 2, insn.jt);
+    view.setUint8(i * 8 + 3, insn.jf);
+    view.setUint32(i * 8 + 4, insn.k >>> 0, true);
+  });
+  return bytes;
+}
+
+/** JEQ/RET pairs: trace or refuse each wanted call this table has. */
+function numberChecks(
+  table: SyscallTable,
+  calls: ReadonlySet<SyscallName>,
+): Insn[] {
+  const out: Insn[] = [];
+  for (const name of calls) {
+    const nr = table.numbers[name];
+    if (nr === undefined) continue;
+    const action = SYSCALLS[name].op === "deny"
+      ? SECCOMP_RET_ERRNO | ENOSYS
+      : SECCOMP_RET_TRACE;
+    // if (nr == N) return action; else fall through to the next check
+    out.push(jump(BPF_JEQ_K, (nr + table.bias) >>> 0, 0, 1));
+    out.push(stmt(BPF_RET_K, action));
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * i386 syscall numbers, from the Linux kernel's arch/x86/entry/syscalls/syscall_32.tbl.
+ *
+ * @module
+ */
+
+import type { SyscallTable } from "./types.ts";
+
+/** i386 */
+export const I386: SyscallTable = {
+  arch: "i386",
+  audit: 0x40000003,
+  pointerSize: 4,
+  bias: 0,
+  numbers: {
+    open: 5,
+    creat: 8,
+    link: 9,
+    unlink: 10,
+    execve: 11,
+    chdir: 12,
+    chmod: 15,
+    lchown: 16,
+    oldstat: 18,
+    utime: 30,
+    access: 33,
+    rename: 38,
+    mkdir: 39,
+    rmdir: 40,
+    symlink: 83,
+    oldlstat: 84,
+    readlink: 85,
+    truncate: 92,
+    stat: 106,
+    lstat: 107,
+    fchdir: 133,
+    chown: 182,
+    truncate64: 193,
+    stat64: 195,
+    lstat64: 196,
+    lchown32: 198,
+    chown32: 212,
+    utimes: 271,
+    openat: 295,
+    mkdirat: 296,
+    fchownat: 298,
+    futimesat: 299,
+    fstatat64: 300,
+    unlinkat: 301,
+    renameat: 302,
+    linkat: 303,
+    symlinkat: 304,
+    readlinkat: 305,
+    fchmodat: 306,
+    faccessat: 307,
+    utimensat: 320,
+    renameat2: 353,
+    execveat: 358,
+    statx: 383,
+    utimensat_time64: 412,
+    io_uring_setup: 425,
+    openat2: 437,
+    faccessat2: 439,
+    fchmodat2: 452,
+  },
+};

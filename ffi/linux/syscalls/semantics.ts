@@ -1,0 +1,333 @@
+/**
+ * What each traced system call means, for every architecture at once: which
+ * event it makes, which arguments hold paths, directory fds and flags, and
+ * which class of operations (`--ops`) asks for it. Numbers live in the
+ * per-architecture tables beside this file.
+ *
+ * @module
+ */
+
+/** Classes of operations a user can ask for (`--ops`). */
+export type OpClass =
+  | "read"
+  | "write"
+  | "exec"
+  | "chdir"
+  | "unlink"
+  | "link"
+  | "rename"
+  | "mkdir"
+  | "rmdir"
+  | "truncate"
+  | "chmod"
+  | "chown"
+  | "utime"
+  | "probe";
+
+/** The event op a call makes (`open` splits into read/write by its flags). */
+export type CallOp =
+  | "open"
+  | "exec"
+  | "chdir"
+  | "unlink"
+  | "link"
+  | "symlink"
+  | "rename"
+  | "mkdir"
+  | "rmdir"
+  | "truncate"
+  | "chmod"
+  | "chown"
+  | "utime"
+  | "stat"
+  | "access"
+  | "readlink"
+  | "deny";
+
+/** How to read one call's arguments. Numbers are argument positions (0-5). */
+export interface SyscallSpec {
+  readonly op: CallOp;
+  /** The classes that need this call traced. */
+  readonly classes: readonly OpClass[];
+  /** Directory fd that a relative `path` is resolved against (else the cwd). */
+  readonly dirfd?: number;
+  /** The path argument. */
+  readonly path?: number;
+  /** An fd argument naming the file itself (fchdir). */
+  readonly fd?: number;
+  /** open(2) flags. */
+  readonly flags?: number;
+  /** openat2's `struct open_how *` (flags are its first 64-bit field). */
+  readonly how?: number;
+  /** Flags implied by the call (creat). */
+  readonly fixedFlags?: number;
+  /** AT_* flags (AT_REMOVEDIR, AT_EMPTY_PATH). */
+  readonly atFlags?: number;
+  /** Directory fd for the second path. */
+  readonly dirfd2?: number;
+  /** The second path (the new name of link, symlink, rename). */
+  readonly path2?: number;
+  /** The link text of a symlink (not resolved against anything). */
+  readonly text?: number;
+  /** execve's argv. */
+  readonly argv?: number;
+}
+
+const OPEN: readonly OpClass[] = ["read", "write"];
+
+/** Linux open(2) and *at(2) flag bits used here (same on x86 and arm64). */
+export const O_ACCMODE = 3;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0x40;
+export const O_TRUNC = 0x200;
+export const AT_FDCWD = -100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+
+/** Every call filemon knows, by its kernel name. */
+export const SYSCALLS = {
+  open: { op: "open", classes: OPEN, path: 0, flags: 1 },
+  openat: { op: "open", classes: OPEN, dirfd: 0, path: 1, flags: 2 },
+  openat2: { op: "open", classes: OPEN, dirfd: 0, path: 1, how: 2 },
+  creat: {
+    op: "open",
+    classes: OPEN,
+    path: 0,
+    fixedFlags: O_WRONLY | O_CREAT | O_TRUNC,
+  },
+  execve: { op: "exec", classes: ["exec"], path: 0, argv: 1 },
+  execveat: {
+    op: "exec",
+    classes: ["exec"],
+    dirfd: 0,
+    path: 1,
+    argv: 2,
+    atFlags: 4,
+  },
+  chdir: { op: "chdir", classes: ["chdir"], path: 0 },
+  fchdir: { op: "chdir", classes: ["chdir"], fd: 0 },
+  unlink: { op: "unlink", classes: ["unlink"], path: 0 },
+  unlinkat: {
+    op: "unlink",
+    classes: ["unlink", "rmdir"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 2,
+  },
+  rmdir: { op: "rmdir", classes: ["rmdir"], path: 0 },
+  link: { op: "link", classes: ["link"], path: 0, path2: 1 },
+  linkat: {
+    op: "link",
+    classes: ["link"],
+    dirfd: 0,
+    path: 1,
+    dirfd2: 2,
+    path2: 3,
+  },
+  symlink: { op: "symlink", classes: ["link"], text: 0, path2: 1 },
+  symlinkat: {
+    op: "symlink",
+    classes: ["link"],
+    text: 0,
+    dirfd2: 1,
+    path2: 2,
+  },
+  rename: { op: "rename", classes: ["rename"], path: 0, path2: 1 },
+  renameat: {
+    op: "rename",
+    classes: ["rename"],
+    dirfd: 0,
+    path: 1,
+    dirfd2: 2,
+    path2: 3,
+  },
+  renameat2: {
+    op: "rename",
+    classes: ["rename"],
+    dirfd: 0,
+    path: 1,
+    dirfd2: 2,
+    path2: 3,
+  },
+  mkdir: { op: "mkdir", classes: ["mkdir"], path: 0 },
+  mkdirat: { op: "mkdir", classes: ["mkdir"], dirfd: 0, path: 1 },
+  truncate: { op: "truncate", classes: ["truncate"], path: 0 },
+  truncate64: { op: "truncate", classes: ["truncate"], path: 0 },
+  chmod: { op: "chmod", classes: ["chmod"], path: 0 },
+  fchmodat: { op: "chmod", classes: ["chmod"], dirfd: 0, path: 1 },
+  fchmodat2: {
+    op: "chmod",
+    classes: ["chmod"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  chown: { op: "chown", classes: ["chown"], path: 0 },
+  lchown: { op: "chown", classes: ["chown"], path: 0 },
+  chown32: { op: "chown", classes: ["chown"], path: 0 },
+  lchown32: { op: "chown", classes: ["chown"], path: 0 },
+  fchownat: {
+    op: "chown",
+    classes: ["chown"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 4,
+  },
+  utime: { op: "utime", classes: ["utime"], path: 0 },
+  utimes: { op: "utime", classes: ["utime"], path: 0 },
+  futimesat: { op: "utime", classes: ["utime"], dirfd: 0, path: 1 },
+  utimensat: {
+    op: "utime",
+    classes: ["utime"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  utimensat_time64: {
+    op: "utime",
+    classes: ["utime"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  stat: { op: "stat", classes: ["probe"], path: 0 },
+  lstat: { op: "stat", classes: ["probe"], path: 0 },
+  oldstat: { op: "stat", classes: ["probe"], path: 0 },
+  oldlstat: { op: "stat", classes: ["probe"], path: 0 },
+  stat64: { op: "stat", classes: ["probe"], path: 0 },
+  lstat64: { op: "stat", classes: ["probe"], path: 0 },
+  newfstatat: {
+    op: "stat",
+    classes: ["probe"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  fstatat64: {
+    op: "stat",
+    classes: ["probe"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  statx: { op: "stat", classes: ["probe"], dirfd: 0, path: 1, atFlags: 2 },
+  access: { op: "access", classes: ["probe"], path: 0 },
+  faccessat: { op: "access", classes: ["probe"], dirfd: 0, path: 1 },
+  faccessat2: {
+    op: "access",
+    classes: ["probe"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 3,
+  },
+  readlink: { op: "readlink", classes: ["probe"], path: 0 },
+  readlinkat: { op: "readlink", classes: ["probe"], dirfd: 0, path: 1 },
+  // io_uring can open files with no syscall per open: refused with ENOSYS
+  // so programs fall back to the calls above.
+  io_uring_setup: { op: "deny", classes: [] },
+} as const satisfies Record<string, SyscallSpec>;
+
+/** A call filemon knows. */
+export type SyscallName = keyof typeof SYSCALLS;
+
+/** Calls traced whatever the user asks: exec (the start and E records) and chdir (the cwd cache). */
+export const ALWAYS: readonly SyscallName[] = [
+  "execve",
+  "execveat",
+  "chdir",
+  "fchdir",
+];
+
+/** The classes filemon(4) itself records: R, W, E, C, D, L, M. */
+export const DEFAULT_CLASSES: readonly OpClass[] = [
+  "read",
+  "write",
+  "exec",
+  "chdir",
+  "unlink",
+  "link",
+  "rename",
+];
+
+/** Every class. */
+export const ALL_CLASSES: readonly OpClass[] = [
+  ...DEFAULT_CLASSES,
+  "mkdir",
+  "rmdir",
+  "truncate",
+  "chmod",
+  "chown",
+  "utime",
+  "probe",
+];
+
+/** fsatrace-style one-letter names of the classes. */
+export const CLASS_LETTERS: Readonly<Record<string, OpClass>> = {
+  r: "read",
+  w: "write",
+  e: "exec",
+  c: "chdir",
+  d: "unlink",
+  l: "link",
+  m: "rename",
+  k: "mkdir",
+  x: "rmdir",
+  t: "truncate",
+  a: "chmod",
+  o: "chown",
+  u: "utime",
+  q: "probe",
+};
+
+/**
+ * Parses an `--ops` list: comma-separated class names or letters, plus
+ * `default` and `all`; `+` before the list adds to the defaults.
+ *
+ * @example
+ * ```ts
+ * import { parseOps } from "./semantics.ts";
+ * console.assert(parseOps("+probe").has("probe"));
+ * console.assert(parseOps("rw").size === 2);
+ * ```
+ */
+export function parseOps(spec: string): Set<OpClass> {
+  const out = new Set<OpClass>();
+  let text = spec.trim();
+  if (text.startsWith("+")) {
+    for (const c of DEFAULT_CLASSES) out.add(c);
+    text = text.slice(1);
+  }
+  const names = new Set<string>(ALL_CLASSES);
+  for (const raw of text.split(",")) {
+    const word = raw.trim();
+    if (word === "") continue;
+    if (word === "all") ALL_CLASSES.forEach((c) => out.add(c));
+    else if (word === "default") DEFAULT_CLASSES.forEach((c) => out.add(c));
+    else if (names.has(word)) out.add(word as OpClass);
+    else if (
+      /^[a-z]+$/.test(word) && [...word].every((l) => l in CLASS_LETTERS)
+    ) {
+      for (const l of word) out.add(CLASS_LETTERS[l]);
+    } else {
+      throw new Error(
+        `unknown operation '${word}' in --ops (names: ${
+          ALL_CLASSES.join(", ")
+        }, all, default; letters: ${Object.keys(CLASS_LETTERS).join("")})`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The calls to trace for a set of classes. */
+export function callsFor(classes: ReadonlySet<OpClass>): Set<SyscallName> {
+  const calls = new Set<SyscallName>(ALWAYS);
+  for (const [name, spec] of Object.entries(SYSCALLS)) {
+    const wanted = spec.classes as readonly OpClass[];
+    if (spec.op === "deny" || wanted.some((c) => classes.has(c))) {
+      calls.add(name as SyscallName);
+    }
+  }
+  return calls;
+}
