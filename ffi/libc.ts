@@ -3,8 +3,9 @@
  * its entry, and the one place where a failed call becomes a typed error.
  *
  * Every call here runs on the calling JavaScript thread (the main thread),
- * which ptrace requires, except `waitpid_nb`, which runs on a runtime
- * thread and only reaps a wait status.
+ * which ptrace requires. Calls on the tracer's hot path return `i32` where
+ * the C type is wider but the values fit, so results are numbers, not
+ * BigInts.
  *
  * @module
  */
@@ -13,27 +14,22 @@ import { dlopen } from "./runtime/dlopen.ts";
 
 const SYMBOLS = {
   // long ptrace(enum __ptrace_request request, pid_t pid, void *addr, void *data);
-  ptrace: { parameters: ["i32", "i32", "usize", "usize"], result: "i64" },
+  // The requests used here return 0 or -1, so the result is read as an int
+  // (a JavaScript number, not a BigInt: this is the tracer's hottest call).
+  ptrace: { parameters: ["i32", "i32", "usize", "usize"], result: "i32" },
   // The same, with `data` pointing into a buffer of ours.
   ptrace_buf: {
     name: "ptrace",
     parameters: ["i32", "i32", "usize", "buffer"],
-    result: "i64",
+    result: "i32",
   },
   // pid_t waitpid(pid_t pid, int *wstatus, int options);
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  // The same, off the main thread, for waiting while the event loop turns.
-  waitpid_nb: {
-    name: "waitpid",
-    parameters: ["i32", "buffer", "i32"],
-    result: "i32",
-    nonblocking: true,
-  },
   // ssize_t process_vm_readv(pid_t pid, const struct iovec *local_iov, unsigned long liovcnt,
   //                          const struct iovec *remote_iov, unsigned long riovcnt, unsigned long flags);
   process_vm_readv: {
     parameters: ["i32", "buffer", "usize", "buffer", "usize", "usize"],
-    result: "isize",
+    result: "i32", // at most a page is asked for at a time
   },
   // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *file_actions,
   //                 const posix_spawnattr_t *attrp, char *const argv[], char *const envp[]);
@@ -58,9 +54,16 @@ const SYMBOLS = {
   // int unlink(const char *pathname);
   unlink: { parameters: ["buffer"], result: "i32" },
   // ssize_t readlink(const char *pathname, char *buf, size_t bufsiz);
-  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "i32" }, // <= PATH_MAX
   // int access(const char *pathname, int mode);
   access: { parameters: ["buffer", "i32"], result: "i32" },
+  // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);
+  sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);
+  setitimer: { parameters: ["i32", "buffer", "pointer"], result: "i32" },
+  // pid_t getpid(void), by address: a handler that does nothing, so a signal
+  // only interrupts a blocking call.
+  getpid_address: { name: "getpid", type: "pointer" },
   // int kill(pid_t pid, int sig);
   kill: { parameters: ["i32", "i32"], result: "i32" },
   // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);

@@ -79,7 +79,6 @@ const EVENT_STOP = 128;
 const INFO_EXIT = 2;
 const INFO_SECCOMP = 3;
 const WALL = 0x40000000;
-const WNOHANG = 1;
 const SIGTRAP = 5;
 const SIGSTOP = 19;
 const SIGTSTP = 20;
@@ -91,6 +90,9 @@ const ESRCH = 3;
 const ERESTART_MIN = 512; // ERESTARTSYS .. ERESTART_RESTARTBLOCK (516)
 const ERESTART_MAX = 516;
 const PATH_MAX = 4096;
+const PATH_MAX_N = 4096n;
+/** Bytes of struct ptrace_syscall_info asked for (it is 88 today). */
+const INFO_SIZE = 128n;
 const PAGE = 4096;
 const MAX_ARGS = 65536;
 
@@ -173,8 +175,8 @@ export class LinuxTracer implements Backend {
   #info = new Uint8Array(128);
   #info32 = new Uint32Array(this.#info.buffer);
   #status = new Int32Array(16);
-  #statusNb = new Int32Array(16);
-  #msg = new BigUint64Array(16);
+  #msg8 = new Uint8Array(64);
+  #msg32 = new Uint32Array(this.#msg8.buffer);
   #str = new Uint8Array(PATH_MAX * 2);
   #strAddr = Number(addressOf(this.#str));
   #localIov = new Uint8Array(64);
@@ -288,45 +290,44 @@ export class LinuxTracer implements Backend {
     return pid;
   }
 
+  /**
+   * Waits for stops with a blocking waitpid on the main thread: far cheaper
+   * than a hop to another thread per stop. A 100 ms interval timer whose
+   * signal handler does nothing makes that waitpid return EINTR now and
+   * then; the loop then lets the event loop turn, so signal listeners
+   * (SIGTERM, SIGHUP to forward) run and output is flushed.
+   */
   async #loop(): Promise<void> {
     const status = new Uint8Array(this.#status.buffer);
-    const statusNb = new Uint8Array(this.#statusNb.buffer);
-    let lastYield = performance.now();
-    for (;;) {
-      // Drain every stop that is already there, synchronously.
+    const ticker = startTicker();
+    let lastTurn = performance.now();
+    try {
       for (;;) {
-        const pid = libc.waitpid(-1, status, WALL | WNOHANG);
+        const pid = libc.waitpid(-1, status, WALL);
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
-          if (++this.#stops % 1024 === 0) {
+          if ((++this.#stops & 255) === 0) {
             const now = performance.now();
-            if (now - lastYield > 50) {
-              // Let signal listeners run even when stops never run out.
-              await new Promise((r) => setTimeout(r, 0));
-              lastYield = performance.now();
+            if (now - lastTurn > 100) {
+              await turn();
+              this.#req.idle?.();
+              lastTurn = performance.now();
             }
           }
           continue;
         }
-        if (pid === 0) break;
         const err = errno();
-        if (err === EINTR) continue;
+        if (err === EINTR) {
+          await turn();
+          this.#req.idle?.();
+          lastTurn = performance.now();
+          continue;
+        }
         if (err === ECHILD) return;
         throw new LibcError("waitpid", err);
       }
-      this.#req.idle?.();
-      // Nothing pending: wait off the main thread so the event loop turns.
-      const pid = await libc.waitpid_nb(-1, statusNb, WALL);
-      lastYield = performance.now();
-      if (pid > 0) {
-        this.#handle(pid, this.#statusNb[0]);
-        this.#stops++;
-      } else if (pid < 0) {
-        // errno of another thread is not ours to read: ask again, synchronously.
-        const again = libc.waitpid(-1, status, WALL | WNOHANG);
-        if (again > 0) this.#handle(again, this.#status[0]);
-        else if (again < 0 && errno() === ECHILD) return;
-      }
+    } finally {
+      ticker.stop();
     }
   }
 
@@ -391,7 +392,7 @@ export class LinuxTracer implements Backend {
   }
 
   #ptrace(request: number, tid: number, data: number): void {
-    if (libc.ptrace(request, tid, 0n, BigInt(data)) < 0n) {
+    if (libc.ptrace(request, tid, 0n, data === 0 ? 0n : BigInt(data)) < 0) {
       const err = errno();
       // The tracee may have been killed meanwhile; its exit comes next.
       if (err !== ESRCH) throw new LibcError("ptrace", err, `(${request})`);
@@ -411,10 +412,10 @@ export class LinuxTracer implements Backend {
     const r = libc.ptrace_buf(
       PTRACE_GET_SYSCALL_INFO,
       tid,
-      BigInt(this.#info.length),
+      INFO_SIZE,
       this.#info,
     );
-    if (r <= 0n) return -1;
+    if (r <= 0) return -1;
     return this.#info[0];
   }
 
@@ -693,7 +694,7 @@ export class LinuxTracer implements Backend {
       libc.readlink(
         cstring(new TextEncoder().encode(path)),
         this.#link,
-        BigInt(PATH_MAX),
+        PATH_MAX_N,
       ),
     );
     return n < 0 ? undefined : decodePath(this.#link, 0, n);
@@ -701,12 +702,17 @@ export class LinuxTracer implements Backend {
 
   /** Reads `len` bytes of the tracee's memory at `addr` into #str at `off`. */
   #readMem(tid: number, addr: number, off: number, len: number): number {
-    this.#localView.setBigUint64(0, BigInt(this.#strAddr + off), true);
-    this.#localView.setBigUint64(8, BigInt(len), true);
-    this.#remoteView.setBigUint64(0, BigInt(addr), true);
-    this.#remoteView.setBigUint64(8, BigInt(len), true);
-    return Number(
-      libc.process_vm_readv(tid, this.#localIov, 1n, this.#remoteIov, 1n, 0n),
+    setU64(this.#localView, 0, this.#strAddr + off);
+    setU64(this.#localView, 8, len);
+    setU64(this.#remoteView, 0, addr);
+    setU64(this.#remoteView, 8, len);
+    return libc.process_vm_readv(
+      tid,
+      this.#localIov,
+      1n,
+      this.#remoteIov,
+      1n,
+      0n,
     );
   }
 
@@ -763,15 +769,16 @@ export class LinuxTracer implements Backend {
     return event;
   }
 
+  /** PTRACE_GETEVENTMSG: the new child's pid, or an exec's former thread id. */
+  #eventMsg(tid: number): number {
+    this.#msg32[0] = 0;
+    this.#msg32[1] = 0;
+    libc.ptrace_buf(PTRACE_GETEVENTMSG, tid, 0n, this.#msg8);
+    return this.#msg32[0];
+  }
+
   #forked(tid: number, thread: Thread, event: number): void {
-    this.#msg[0] = 0n;
-    libc.ptrace_buf(
-      PTRACE_GETEVENTMSG,
-      tid,
-      0n,
-      new Uint8Array(this.#msg.buffer),
-    );
-    const child = Number(this.#msg[0]);
+    const child = this.#eventMsg(tid);
     const isThread = event === EVENT_CLONE &&
       libc.access(
           cstring(
@@ -798,14 +805,7 @@ export class LinuxTracer implements Backend {
   }
 
   #execed(tid: number, thread: Thread): void {
-    this.#msg[0] = 0n;
-    libc.ptrace_buf(
-      PTRACE_GETEVENTMSG,
-      tid,
-      0n,
-      new Uint8Array(this.#msg.buffer),
-    );
-    const former = Number(this.#msg[0]);
+    const former = this.#eventMsg(tid);
     let pending = thread.pending;
     if (former !== tid && former > 0) {
       // A non-leader thread exec'd and took over the leader's id.
@@ -832,6 +832,46 @@ export class LinuxTracer implements Backend {
     this.#emit({ op: "exit", pid: tid, status: code, signal });
     if (tid === this.#root) this.#rootStatus = { code, signal };
   }
+}
+
+/** Lets the event loop run once (timers, signal listeners). */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const SIGALRM = 14;
+const ITIMER_REAL = 0;
+
+/**
+ * Starts a 100 ms interval timer whose SIGALRM handler is a function that
+ * does nothing (getpid), installed without SA_RESTART: a blocking call on
+ * the main thread then returns EINTR at each tick.
+ */
+function startTicker(): { stop(): void } {
+  // struct sigaction (glibc): handler, sa_mask[128 bytes], sa_flags, sa_restorer
+  const act = new Uint8Array(256);
+  const actView = new DataView(act.buffer);
+  setU64(actView, 0, Number(Deno.UnsafePointer.value(libc.getpid_address)));
+  const old = new Uint8Array(256);
+  check("sigaction", libc.sigaction(SIGALRM, act, old));
+  // struct itimerval { struct timeval it_interval, it_value; }
+  const timer = new Uint8Array(64);
+  const tv = new DataView(timer.buffer);
+  setU64(tv, 8, 100_000);
+  setU64(tv, 24, 100_000);
+  check("setitimer", libc.setitimer(ITIMER_REAL, timer, null));
+  return {
+    stop() {
+      libc.setitimer(ITIMER_REAL, new Uint8Array(64), null);
+      libc.sigaction(SIGALRM, old, new Uint8Array(256));
+    },
+  };
+}
+
+/** Stores a non-negative integer below 2^53 as a little-endian u64. */
+function setU64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, value >>> 0, true);
+  view.setUint32(offset + 4, Math.floor(value / 0x100000000), true);
 }
 
 /** Marks an fd close-on-exec (F_SETFD, FD_CLOEXEC). */

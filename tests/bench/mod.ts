@@ -6,6 +6,8 @@
  */
 
 import { benchDecode } from "./decode_bench.ts";
+import { benchTrace } from "./trace_bench.ts";
 
 const [which, ...rest] = Deno.args;
 if (which === undefined || which === "decode") await benchDecode(rest);
+if (which === undefined || which === "trace") await benchTrace(rest);
