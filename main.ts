@@ -20,6 +20,7 @@ const HELP =
 Usage:
   filemon trace [options] -- COMMAND [ARG...]   run COMMAND and trace it
   filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
+  filemon graph [FILE|-] [options]              a trace's dependency graph
 
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
@@ -49,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
       case "trace": {
         const { traceCommand } = await import("./ffi/cli_trace.ts");
         return await traceCommand(rest, io);
+      }
+      case "graph": {
+        const { graphCommand } = await import("./lib/cli_graph.ts");
+        return await graphCommand(rest, io);
       }
       case "decode": {
         const { decodeCommand } = await import("./lib/cli_decode.ts");

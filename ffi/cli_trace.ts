@@ -11,7 +11,16 @@ import {
   stringFlag,
   UsageError,
 } from "../lib/cli_args.ts";
+import {
+  GRAPH_FLAGS,
+  GRAPH_FORMATS,
+  GRAPH_OPTIONS_HELP,
+  type GraphFormat,
+  graphOptions,
+  renderGraph,
+} from "../lib/cli_graph.ts";
 import type { TraceEvent } from "../lib/event.ts";
+import { GraphBuilder } from "../lib/graph/mod.ts";
 import { formatFilemonAbsolute } from "../lib/filemon_encoder.ts";
 import { formatJsonLine } from "../lib/jsonl.ts";
 import { encodePath } from "../lib/path.ts";
@@ -33,8 +42,10 @@ Options:
   -o, --output FILE  write the trace to FILE (- for standard output); a file
                      appears, complete, when the command has finished
   -f, --format FMT   filemon (default: a FreeBSD filemon version 5 log, with
-                     absolute paths) or jsonl (JSON Lines: paths as passed and
-                     absolute, argv, open flags, errno, timestamps)
+                     absolute paths), jsonl (JSON Lines: paths as passed and
+                     absolute, argv, open flags, errno, timestamps), or a
+                     dependency graph: graph-make, graph-dot, graph-mermaid,
+                     graph-json, graph-hazards (see 'filemon graph --help')
       --ops LIST     operations to record, comma-separated names or letters:
                        read r, write w, exec e, chdir c, unlink d, link l,
                        rename m (the default set, filemon's own), mkdir k,
@@ -44,6 +55,7 @@ Options:
       --failed       also record failed calls, with their errno (JSON Lines;
                      a filemon log has no room for them)
   -h, --help         show this help
+${GRAPH_OPTIONS_HELP}
 
 Needs only --allow-ffi under 'deno run'. Linux: ptrace + seccomp-bpf, no root.`;
 
@@ -69,8 +81,9 @@ export async function traceCommand(
   _io: TraceIO,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
-    boolean: ["help", "failed"],
-    string: ["output", "format", "ops"],
+    boolean: ["help", "failed", ...GRAPH_FLAGS.boolean!],
+    string: ["output", "format", "ops", ...GRAPH_FLAGS.string!],
+    collect: [...GRAPH_FLAGS.collect!],
     alias: { h: "help", o: "output", f: "format" },
     stopEarly: true,
   });
@@ -84,7 +97,13 @@ export async function traceCommand(
       "trace needs a command to run: filemon trace [options] -- COMMAND [ARG...]",
     );
   }
-  const format = choiceFlag(args, "format", ["filemon", "jsonl"], "filemon");
+  const format = choiceFlag(
+    args,
+    "format",
+    ["filemon", "jsonl", ...GRAPH_FORMATS.map((f) => `graph-${f}` as const)],
+    "filemon",
+  );
+  const graphOpts = graphOptions(args);
   const opsText = stringFlag(args, "ops");
   let ops;
   try {
@@ -92,8 +111,14 @@ export async function traceCommand(
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const graph = format.startsWith("graph-") ? new GraphBuilder() : undefined;
   const format1: (e: TraceEvent) => string = format === "jsonl"
     ? (e) => formatJsonLine(e) + "\n"
+    : graph !== undefined
+    ? (e) => {
+      graph.add(e);
+      return "";
+    }
     : formatFilemonAbsolute;
   const backend = await backendFor();
   const out = FdOutput.open(stringFlag(args, "output"), encodePath);
@@ -110,7 +135,10 @@ export async function traceCommand(
       argv: command,
       ops,
       failed: args.failed === true,
-      emit: (event) => out.write(format1(event)),
+      emit: (event) => {
+        const text = format1(event);
+        if (text !== "") out.write(text);
+      },
       idle: () => {
         const now = performance.now();
         if (now - lastFlush > 200) {
@@ -119,6 +147,10 @@ export async function traceCommand(
         }
       },
     });
+    if (graph !== undefined) {
+      const kind = format.slice("graph-".length) as GraphFormat;
+      out.write(renderGraph(graph.finish(), kind, graphOpts));
+    }
     out.close();
     return result.exitCode;
   } catch (err) {

@@ -6,7 +6,9 @@
  * header without `# Start`/`# Stop` and traces back to back, bmake `.meta`
  * files (everything before `-- filemon acquired metadata --` is skipped; its
  * `CWD` line gives the starting directory), CRLF line ends. A last line
- * without a newline is reported as truncated.
+ * without a newline is reported as truncated. An `R` line followed at once by
+ * a `W` line of the same process and path (how filemon writes one O_RDWR
+ * open) becomes one event with mode "rw"; encoding writes both lines back.
  *
  * Memory stays constant whatever the log size: only the current partial line
  * and one working directory per live process are kept.
@@ -15,7 +17,7 @@
  */
 
 import { DecodeError } from "./decode_error.ts";
-import type { LinkEvent, RenameEvent, TraceEvent } from "./event.ts";
+import type { LinkEvent, OpenEvent, RenameEvent, TraceEvent } from "./event.ts";
 import { decodePath, resolvePath } from "./path.ts";
 
 /** Options of the filemon decoders. */
@@ -73,6 +75,8 @@ export class FilemonDecoder {
   #lenient: boolean;
   #onWarning: ((error: DecodeError) => void) | undefined;
   #cwdGiven: boolean;
+  /** An R record held back until the next line shows whether a W of the same open follows. */
+  #heldRead: OpenEvent | undefined;
 
   constructor(options: FilemonDecoderOptions = {}) {
     this.#initialCwd = options.cwd;
@@ -136,6 +140,10 @@ export class FilemonDecoder {
       this.#carry = new Uint8Array(0);
       this.#take(line, out, false);
     }
+    if (this.#heldRead !== undefined) {
+      out.push(this.#heldRead);
+      this.#heldRead = undefined;
+    }
     return out;
   }
 
@@ -150,7 +158,22 @@ export class FilemonDecoder {
         throw this.#error("truncated: the last line has no newline");
       }
       const event = this.#parse(line);
-      out.push(event);
+      const held = this.#heldRead;
+      if (held !== undefined) {
+        this.#heldRead = undefined;
+        if (
+          event.op === "open" && event.mode === "w" && event.pid === held.pid &&
+          event.path === held.path
+        ) {
+          // FreeBSD writes one O_RDWR open as an R line then a W line.
+          held.mode = "rw";
+          out.push(held);
+          return;
+        }
+        out.push(held);
+      }
+      if (event.op === "open" && event.mode === "r") this.#heldRead = event;
+      else out.push(event);
     } catch (err) {
       if (!(err instanceof DecodeError) || !this.#lenient) throw err;
       this.#onWarning?.(err);

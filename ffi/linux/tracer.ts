@@ -457,7 +457,11 @@ export class LinuxTracer implements Backend {
       this.#arg(5),
     ];
     const pending: Pending = { spec: entry.spec, arch, args };
-    if (entry.spec.op === "exec") {
+    if (entry.spec.op === "chdir") {
+      // A relative chdir is resolved against the directory before the call:
+      // know it now, since /proc will show the new one at the exit stop.
+      this.#cwdOf(tid, thread.tgid);
+    } else if (entry.spec.op === "exec") {
       pending.exec = this.#readExec(tid, thread.tgid, pending);
     }
     thread.pending = pending;

@@ -108,7 +108,7 @@ async function run(
     stderr: "piped",
   }).spawn();
   let rssKiB = 0;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   if (watchRss) {
     const poll = () => {
       try {

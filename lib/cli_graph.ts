@@ -1,0 +1,220 @@
+/**
+ * `filemon graph`: a dependency graph from a trace (filemon log, .meta
+ * file or JSON Lines), as make rules, Graphviz, Mermaid, JSON or a list of
+ * hazards. The graph options here are shared with `filemon trace`.
+ *
+ * @module
+ */
+
+import {
+  choiceFlag,
+  type FlagSpec,
+  parseCommandArgs,
+  type ParsedArgs,
+  stringFlag,
+  UsageError,
+} from "./cli_args.ts";
+import type { CommandIO } from "./cli_decode.ts";
+import { DecodeError } from "./decode_error.ts";
+import type { TraceEvent } from "./event.ts";
+import { FilemonDecoder } from "./filemon_decoder.ts";
+import {
+  type Graph,
+  GraphBuilder,
+  toDot,
+  toJson,
+  toMake,
+  toMermaid,
+} from "./graph/mod.ts";
+import { JsonLinesDecoder } from "./jsonl.ts";
+import { encodePath } from "./path.ts";
+
+/** The graph renderings. */
+export const GRAPH_FORMATS = [
+  "make",
+  "dot",
+  "mermaid",
+  "json",
+  "hazards",
+] as const;
+/** One of `GRAPH_FORMATS`. */
+export type GraphFormat = typeof GRAPH_FORMATS[number];
+
+/** Options that shape a graph's rendering. */
+export interface GraphRenderOptions {
+  root?: string;
+  system?: boolean;
+  include?: string[];
+  exclude?: string[];
+  probes?: boolean;
+}
+
+/** Graph flags, for commands that accept them. */
+export const GRAPH_FLAGS: FlagSpec = {
+  boolean: ["system", "probes"],
+  string: ["root"],
+  collect: ["include", "exclude"],
+};
+
+export const GRAPH_OPTIONS_HELP = `Graph options (for the graph formats):
+      --root DIR      keep files under DIR, shown relative to it
+      --include GLOB  keep only files matching GLOB (repeatable; * ? **)
+      --exclude GLOB  drop files matching GLOB (repeatable)
+      --system        keep /usr, /lib, /etc, /proc, /dev, /sys... (dropped by default)
+      --probes        draw stat/access probes and missing files (dot, mermaid)`;
+
+export const GRAPH_HELP = `filemon graph: what depends on what, from a trace
+
+Usage: filemon graph [FILE|-] [options]
+
+Reads a trace (standard input when FILE is - or absent): JSON Lines from
+'filemon trace -f jsonl', a filemon log (from 'filemon trace' or FreeBSD /
+NetBSD), or a bmake .meta file; the kind is detected.
+
+Options:
+  -f, --format FMT   make (default): 'output: inputs' lines like gcc -MD;
+                     dot (Graphviz); mermaid (renders in Markdown); json (the
+                     whole model); hazards (files written by two processes,
+                     read and written by processes the trace does not order)
+  -o, --output FILE  write to FILE (whole or not at all) instead of stdout
+      --cwd DIR      working directory of the traced command, for relative
+                     paths in logs that have them
+${GRAPH_OPTIONS_HELP}
+  -h, --help         show this help`;
+
+/** Reads the graph flags of parsed arguments. */
+export function graphOptions(args: ParsedArgs): GraphRenderOptions {
+  const root = stringFlag(args, "root");
+  const list = (name: string): string[] | undefined => {
+    const v = args[name];
+    if (v === undefined) return undefined;
+    return (Array.isArray(v) ? v : [String(v)]).filter((x) => x !== "");
+  };
+  const options: GraphRenderOptions = {
+    system: args.system === true,
+    probes: args.probes === true,
+  };
+  if (root !== undefined) {
+    if (!root.startsWith("/")) {
+      throw new UsageError(`--root must be an absolute path, not '${root}'`);
+    }
+    options.root = root;
+  }
+  const include = list("include");
+  if (include?.length) options.include = include;
+  const exclude = list("exclude");
+  if (exclude?.length) options.exclude = exclude;
+  return options;
+}
+
+/**
+ * Renders a finished graph.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from "./graph/mod.ts";
+ * import { renderGraph } from "./cli_graph.ts";
+ * const b = new GraphBuilder({ cwd: "/w" });
+ * b.add({ op: "exec", pid: 1, path: "/usr/bin/cc" });
+ * b.add({ op: "open", pid: 1, path: "a.c", mode: "r" });
+ * b.add({ op: "open", pid: 1, path: "a.o", mode: "w" });
+ * console.assert(renderGraph(b.finish(), "make", { root: "/w" }) === "a.o: a.c\n");
+ * ```
+ */
+export function renderGraph(
+  graph: Graph,
+  format: GraphFormat,
+  options: GraphRenderOptions,
+): string {
+  switch (format) {
+    case "make":
+      return toMake(graph, options);
+    case "dot":
+      return toDot(graph, options);
+    case "mermaid":
+      return toMermaid(graph, options);
+    case "json":
+      return toJson(graph, { summaries: true });
+    case "hazards":
+      return graph.hazards.map((h) =>
+        h.kind === "write-write"
+          ? `write-write ${h.path}: written by pid ${h.pids[0]} and pid ${
+            h.pids[1]
+          }\n`
+          : `read-write ${h.path}: read by pid ${h.pids[0]} ${
+            h.readFirst ? "before" : "after"
+          } pid ${
+            h.pids[1]
+          } wrote it, and the trace shows no order between them\n`
+      ).join("");
+  }
+}
+
+/** Runs `filemon graph`; returns the exit code. */
+export async function graphCommand(
+  argv: string[],
+  io: CommandIO,
+): Promise<number> {
+  const args = parseCommandArgs("graph", argv, {
+    boolean: ["help", ...GRAPH_FLAGS.boolean!],
+    string: ["format", "output", "cwd", ...GRAPH_FLAGS.string!],
+    collect: [...GRAPH_FLAGS.collect!],
+    alias: { h: "help", f: "format", o: "output" },
+  });
+  if (args.help) {
+    console.log(GRAPH_HELP);
+    return 0;
+  }
+  const format = choiceFlag(args, "format", GRAPH_FORMATS, "make");
+  if (args._.length > 1) {
+    throw new UsageError(`graph takes one input file, got ${args._.length}`);
+  }
+  const cwd = stringFlag(args, "cwd");
+  if (cwd !== undefined && !cwd.startsWith("/")) {
+    throw new UsageError(`--cwd must be an absolute path, not '${cwd}'`);
+  }
+  const options = graphOptions(args);
+  const inputPath = args._[0];
+  const input = await io.openInput(inputPath);
+  const builder = new GraphBuilder({ cwd });
+  let decoder:
+    | { push(b: Uint8Array): TraceEvent[]; finish(): TraceEvent[] }
+    | undefined;
+  try {
+    for await (const chunk of input) {
+      if (decoder === undefined) {
+        // JSON Lines start with '{'; anything else is a filemon log or .meta file.
+        let i = 0;
+        while (
+          i < chunk.length &&
+          (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d)
+        ) i++;
+        if (i === chunk.length) continue;
+        decoder = chunk[i] === 0x7b
+          ? new JsonLinesDecoder()
+          : new FilemonDecoder({ cwd });
+      }
+      for (const e of decoder.push(chunk)) builder.add(e);
+    }
+    for (const e of decoder?.finish() ?? []) builder.add(e);
+  } catch (err) {
+    if (err instanceof DecodeError) {
+      const where = inputPath === undefined || inputPath === "-"
+        ? "<stdin>"
+        : inputPath;
+      io.printError(`filemon: ${where}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const text = renderGraph(builder.finish(), format, options);
+  const output = await io.openOutput(stringFlag(args, "output"));
+  try {
+    await output.write(encodePath(text));
+    await output.close();
+  } catch (err) {
+    await output.abort();
+    throw err;
+  }
+  return 0;
+}
