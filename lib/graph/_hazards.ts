@@ -55,6 +55,11 @@ export function computeHazards(graph: Graph): Hazard[] {
       access(a, file).firstWrite - access(b, file).firstWrite || a - b
     );
     for (let i = 1; i < ws.length; i++) {
+      // A parent that creates a file for its child (gcc's mkstemp for cc1)
+      // is one job, not two writers.
+      if (graph.isAncestor(ws[0], ws[i]) || graph.isAncestor(ws[i], ws[0])) {
+        continue;
+      }
       writeWrite.push({
         kind: "write-write",
         path,

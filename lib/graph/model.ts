@@ -131,10 +131,11 @@ export interface Edge {
 /**
  * A likely build race.
  *
- * - `write-write`: two different processes wrote (or renamed or linked onto)
+ * - `write-write`: two processes, neither an ancestor of the other, wrote (or renamed or linked onto)
  *   the same path. A path with more than two writers gives one hazard per
  *   writer after the first, paired with the first.
- * - `read-write`: one process read (or ran) a path another wrote, and neither
+ * - `read-write`: one process read (or ran) a path another wrote, their
+ *   lifetimes overlap in the trace (neither ended before the other began), and neither
  *   is an ancestor of the other.
  *
  * Paths under /dev, /proc and /sys are not files and give no hazards.

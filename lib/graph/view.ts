@@ -123,8 +123,9 @@ function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
 
 /**
  * Builds the view: processes with at least one drawn edge (and, with `tree`,
- * their ancestors), the files they touched that pass the path filter, and
- * one node per system directory for system files unless `system`.
+ * their ancestors), the files they touched that pass the path filter (not
+ * directories), and, with `system`, one node per system directory for the
+ * system files (which are left out otherwise).
  * `mkdir` and `attr` edges are not drawn; `probe` and `missing` only with
  * `probes`.
  *
@@ -170,12 +171,16 @@ export function buildView(graph: Graph, options: ViewOptions = {}): View {
     let t = targets[f.id];
     if (t !== undefined) return t;
     const path = f.path;
-    const sys = options.system || !path.startsWith("/") ||
+    const sys = !path.startsWith("/") ||
         (root !== undefined && isUnder(root, path))
       ? undefined
       : systemDir(path);
-    if (sys !== undefined) t = keepSystem(path) ? "s" + sys : "";
-    else t = keep(path) ? "f" : "";
+    if (sys !== undefined) {
+      // System files: dropped, or with `system` one node per directory.
+      t = options.system && keepSystem(path) ? "s" + sys : "";
+    } else if (f.directory) {
+      t = ""; // listing a directory is not a dependency worth a node
+    } else t = keep(path) ? "f" : "";
     targets[f.id] = t;
     return t;
   };
