@@ -13,8 +13,9 @@ import {
 } from "./cli_args.ts";
 import { DecodeError } from "./decode_error.ts";
 import { FilemonDecoder } from "./filemon_decoder.ts";
-import { encodeFilemon } from "./filemon_encoder.ts";
-import { encodeJsonLines } from "./jsonl.ts";
+import { BatchEncoder } from "./batch_encoder.ts";
+import { formatFilemon } from "./filemon_encoder.ts";
+import { formatJsonLine } from "./jsonl.ts";
 import type { TraceEvent } from "./event.ts";
 
 /** The I/O the command needs, provided by the runtime shim. */
@@ -84,9 +85,10 @@ export async function decodeCommand(
       io.printError(`filemon: warning: ${err.message}`);
     },
   });
-  const encode: (events: TraceEvent[]) => Uint8Array = format === "jsonl"
-    ? encodeJsonLines
-    : encodeFilemon;
+  const encoder = new BatchEncoder(
+    format === "jsonl" ? (e) => formatJsonLine(e) + "\n" : formatFilemon,
+  );
+  const encode = (events: TraceEvent[]) => encoder.encode(events);
   const output = await io.openOutput(stringFlag(args, "output"));
   try {
     for await (const chunk of input) {

@@ -21,3 +21,4 @@ export * from "./decode_error.ts";
 export * from "./filemon_decoder.ts";
 export * from "./filemon_encoder.ts";
 export * from "./jsonl.ts";
+export * from "./batch_encoder.ts";

@@ -133,12 +133,8 @@ export function pathFromBase64(b64: string): string {
  * ```
  */
 export function resolvePath(base: string, path: string): string {
-  const full = path.startsWith("/") ? path : `${base}/${path}`;
-  if (
-    !full.includes("//") && !full.includes("/.") && !full.endsWith("/")
-  ) {
-    return full;
-  }
+  const full = path.charCodeAt(0) === 0x2f ? path : `${base}/${path}`;
+  if (isNormal(full)) return full;
   const out: string[] = [];
   for (const part of full.split("/")) {
     if (part === "" || part === ".") continue;
@@ -146,6 +142,21 @@ export function resolvePath(base: string, path: string): string {
     else out.push(part);
   }
   return "/" + out.join("/");
+}
+
+/** True when an absolute path has no "//", "/." or trailing "/" to fold. */
+function isNormal(path: string): boolean {
+  const n = path.length;
+  if (n > 1 && path.charCodeAt(n - 1) === 0x2f) return false;
+  for (
+    let i = path.indexOf("/");
+    i >= 0 && i < n - 1;
+    i = path.indexOf("/", i + 1)
+  ) {
+    const next = path.charCodeAt(i + 1);
+    if (next === 0x2f || next === 0x2e) return false;
+  }
+  return true;
 }
 
 /** The directory part of an absolute path ("/" for "/x"). */
