@@ -685,3 +685,58 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "trace takes its tracees with it when the tracer is killed",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-ffi",
+        `${ROOT}main.ts`,
+        "trace",
+        "-o",
+        `${dir}/t.log`,
+        "--",
+        "sh",
+        "-c",
+        "echo $$; exec sleep 30",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    const pid = Number(new TextDecoder().decode(value).trim());
+    assert(pid > 0);
+    const alive = () => {
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+        return !/^\d+ \([^)]*\) Z/.test(stat); // a zombie is dead
+      } catch {
+        return false;
+      }
+    };
+    // Wait until sh has exec'd sleep (not stopped at the exec's seccomp stop).
+    for (let i = 0; i < 100; i++) {
+      const comm = await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "");
+      if (comm.trim() === "sleep") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert(alive(), "the traced command runs");
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    let waited = 0;
+    while (alive() && waited < 5000) {
+      await new Promise((r) => setTimeout(r, 50));
+      waited += 50;
+    }
+    assert(!alive(), "the traced command died with the tracer");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
