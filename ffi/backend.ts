@@ -17,6 +17,8 @@ export interface TraceRequest {
   ops: ReadonlySet<OpClass>;
   /** Record failed calls too, with their errno. */
   failed: boolean;
+  /** Give each event a `time` (seconds since the epoch). */
+  timestamps?: boolean;
   /** Receives every event, in order, as it happens. */
   emit(event: TraceEvent): void;
   /** Called when the tracer has nothing to do for a while (a good time to flush). */

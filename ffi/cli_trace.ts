@@ -20,13 +20,17 @@ import {
   renderGraph,
 } from "../lib/cli_graph.ts";
 import type { TraceEvent } from "../lib/event.ts";
-import { GraphBuilder } from "../lib/graph/mod.ts";
+import { GraphBuilder, makePathFilter } from "../lib/graph/mod.ts";
 import { formatFilemonAbsolute } from "../lib/filemon_encoder.ts";
 import { formatJsonLine } from "../lib/jsonl.ts";
 import { encodePath } from "../lib/path.ts";
 import type { Backend } from "./backend.ts";
 import { FdOutput } from "./fd_output.ts";
-import { DEFAULT_CLASSES, parseOps } from "./linux/syscalls/semantics.ts";
+import {
+  DEFAULT_CLASSES,
+  type OpClass,
+  parseOps,
+} from "./linux/syscalls/semantics.ts";
 import { onSignal, SIGNAL_NUMBERS } from "./runtime/signals.ts";
 
 export const TRACE_HELP =
@@ -56,6 +60,9 @@ Options:
                      a filemon log has no room for them)
   -h, --help         show this help
 ${GRAPH_OPTIONS_HELP}
+  With -f filemon or jsonl, --root, --include and --exclude filter the records
+  too (system files are then dropped unless --system); exec, fork, exit and
+  chdir records are always kept.
 
 Needs only --allow-ffi under 'deno run'. Linux: ptrace + seccomp-bpf, no root.`;
 
@@ -78,7 +85,7 @@ async function backendFor(): Promise<Backend> {
 /** Runs `filemon trace`; returns the exit code to use. */
 export async function traceCommand(
   argv: string[],
-  _io: TraceIO,
+  io: TraceIO,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
     boolean: ["help", "failed", ...GRAPH_FLAGS.boolean!],
@@ -92,7 +99,7 @@ export async function traceCommand(
     return 0;
   }
   const command = [...args._, ...args["--"]];
-  if (command.length === 0) {
+  if (command.length === 0 || command[0] === "") {
     throw new UsageError(
       "trace needs a command to run: filemon trace [options] -- COMMAND [ARG...]",
     );
@@ -103,15 +110,28 @@ export async function traceCommand(
     ["filemon", "jsonl", ...GRAPH_FORMATS.map((f) => `graph-${f}` as const)],
     "filemon",
   );
+  const output = stringFlag(args, "output");
+  if (output === "") throw new UsageError("option -o needs a file name (or -)");
   const graphOpts = graphOptions(args);
   const opsText = stringFlag(args, "ops");
-  let ops;
+  let ops: Set<OpClass>;
   try {
     ops = opsText === undefined ? new Set(DEFAULT_CLASSES) : parseOps(opsText);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (ops.size === 0) {
+    throw new UsageError("--ops names no operation (try --ops default)");
+  }
   const graph = format.startsWith("graph-") ? new GraphBuilder() : undefined;
+  // --root, --include and --exclude also filter the filemon and JSON Lines
+  // records (then system files go too, unless --system).
+  const keep = graph === undefined &&
+      (graphOpts.root !== undefined || graphOpts.include !== undefined ||
+        graphOpts.exclude !== undefined)
+    ? makePathFilter(graphOpts)
+    : undefined;
+  let unrepresentable = 0;
   const format1: (e: TraceEvent) => string = format === "jsonl"
     ? (e) => formatJsonLine(e) + "\n"
     : graph !== undefined
@@ -119,9 +139,12 @@ export async function traceCommand(
       graph.add(e);
       return "";
     }
-    : formatFilemonAbsolute;
+    : (e) => {
+      if (!fitsFilemon(e)) unrepresentable++;
+      return formatFilemonAbsolute(e);
+    };
   const backend = await backendFor();
-  const out = FdOutput.open(stringFlag(args, "output"), encodePath);
+  const out = FdOutput.open(output, encodePath);
   let lastFlush = performance.now();
   const stops = [
     // Ctrl-C reaches the command from the terminal; the tracer waits for it.
@@ -130,12 +153,15 @@ export async function traceCommand(
     onSignal("SIGTERM", () => backend.forward(SIGNAL_NUMBERS.SIGTERM)),
     onSignal("SIGHUP", () => backend.forward(SIGNAL_NUMBERS.SIGHUP)),
   ];
+  let exitCode: number;
   try {
     const result = await backend.run({
       argv: command,
       ops,
       failed: args.failed === true,
+      timestamps: format === "jsonl",
       emit: (event) => {
+        if (keep !== undefined && !kept(event, keep)) return;
         const text = format1(event);
         if (text !== "") out.write(text);
       },
@@ -147,16 +173,67 @@ export async function traceCommand(
         }
       },
     });
+    exitCode = result.exitCode;
     if (graph !== undefined) {
       const kind = format.slice("graph-".length) as GraphFormat;
       out.write(renderGraph(graph.finish(), kind, graphOpts));
     }
-    out.close();
-    return result.exitCode;
   } catch (err) {
     out.abort();
     throw err;
   } finally {
     for (const stop of stops) stop();
+  }
+  if (unrepresentable > 0) {
+    io.printError(
+      `filemon: warning: ${unrepresentable} record${
+        unrepresentable === 1 ? " has a path" : "s have paths"
+      } that a filemon log cannot represent (a newline, or ' ' in a link or rename); -f jsonl keeps them`,
+    );
+  }
+  try {
+    out.close();
+  } catch (err) {
+    // The command ran; say the trace is lost, keep a failing command's status.
+    io.printError(`filemon: ${(err as Error).message}`);
+    return exitCode !== 0 ? exitCode : 1;
+  }
+  return exitCode;
+}
+
+/** The absolute path of a one-path event, or its path as given. */
+function absOf(event: { path: string; abs?: string }): string {
+  return event.abs ?? event.path;
+}
+
+/** Whether an event passes the path filter (the process tree always does). */
+function kept(event: TraceEvent, keep: (path: string) => boolean): boolean {
+  switch (event.op) {
+    case "exec":
+    case "fork":
+    case "exit":
+    case "chdir":
+      return true;
+    case "link":
+    case "rename":
+      return keep(event.from_abs ?? event.from) ||
+        keep(event.to_abs ?? event.to);
+    default:
+      return "path" in event ? keep(absOf(event)) : true;
+  }
+}
+
+/** Whether filemon's line format can carry an event's paths. */
+function fitsFilemon(event: TraceEvent): boolean {
+  switch (event.op) {
+    case "link":
+    case "rename": {
+      const a = event.from_abs ?? event.from;
+      const b = event.to_abs ?? event.to;
+      return !a.includes("\n") && !b.includes("\n") && !a.includes("' '") &&
+        !b.includes("' '");
+    }
+    default:
+      return !("path" in event) || !absOf(event).includes("\n");
   }
 }

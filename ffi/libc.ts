@@ -49,6 +49,16 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   // int open(const char *pathname, int flags, mode_t mode);
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf);
+  statx: {
+    parameters: ["i32", "buffer", "i32", "u32", "buffer"],
+    result: "i32",
+  },
+  // int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+  linkat: {
+    parameters: ["i32", "buffer", "i32", "buffer", "i32"],
+    result: "i32",
+  },
   // int rename(const char *oldpath, const char *newpath);
   rename: { parameters: ["buffer", "buffer"], result: "i32" },
   // int unlink(const char *pathname);

@@ -56,7 +56,35 @@ export function parseCommandArgs(
     ...(spec.collect ?? []),
     ...Object.keys(spec.alias ?? {}),
   ]);
-  const parsed = stdParseArgs(argv, {
+  // parseArgs leaves an empty value ("-o ''") as a positional: join it.
+  const valued = new Set([...(spec.string ?? []), ...(spec.collect ?? [])]);
+  const aliasOf = spec.alias ?? {};
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      joined.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith("--")
+      ? a.slice(2)
+      : a.startsWith("-")
+      ? a.slice(1)
+      : "";
+    const flag = aliasOf[name] ?? name;
+    if (valued.has(flag) && argv[i + 1] === "") {
+      joined.push(`--${flag}=`);
+      i++;
+    } else joined.push(a);
+    if (
+      spec.stopEarly && !a.startsWith("-") &&
+      !(i > 0 && valued.has(flagOf(argv[i - 1], aliasOf)))
+    ) {
+      joined.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  const parsed = stdParseArgs(joined, {
     boolean: [...(spec.boolean ?? [])],
     string: [...(spec.string ?? []), ...(spec.collect ?? [])],
     collect: [...(spec.collect ?? [])],
@@ -85,16 +113,25 @@ export function parseCommandArgs(
   return out;
 }
 
-/** A string flag's value, or undefined; a flag given twice is an error. */
+function flagOf(
+  arg: string,
+  aliases: Readonly<Record<string, string>>,
+): string {
+  const name = arg.startsWith("--")
+    ? arg.slice(2)
+    : arg.startsWith("-")
+    ? arg.slice(1)
+    : "";
+  return aliases[name] ?? name;
+}
+
+/** A string flag's value (the last one given), or undefined. */
 export function stringFlag(
   args: ParsedArgs,
   name: string,
 ): string | undefined {
   const v = args[name];
   if (v === undefined || v === false) return undefined;
-  if (Array.isArray(v)) {
-    throw new UsageError(`option --${name} was given more than once`);
-  }
   if (typeof v !== "string") {
     throw new UsageError(`option --${name} needs a value`);
   }

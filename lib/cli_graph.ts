@@ -47,11 +47,12 @@ export interface GraphRenderOptions {
   include?: string[];
   exclude?: string[];
   probes?: boolean;
+  temporaries?: boolean;
 }
 
 /** Graph flags, for commands that accept them. */
 export const GRAPH_FLAGS: FlagSpec = {
-  boolean: ["system", "probes"],
+  boolean: ["system", "probes", "temporaries"],
   string: ["root"],
   collect: ["include", "exclude"],
 };
@@ -61,7 +62,8 @@ export const GRAPH_OPTIONS_HELP = `Graph options (for the graph formats):
       --include GLOB  keep only files matching GLOB (repeatable; * ? **)
       --exclude GLOB  drop files matching GLOB (repeatable)
       --system        keep /usr, /lib, /etc, /proc, /dev, /sys... (dropped by default)
-      --probes        draw stat/access probes and missing files (dot, mermaid)`;
+      --probes        draw stat/access probes and missing files (dot, mermaid)
+      --temporaries   draw files created then deleted (dot, mermaid)`;
 
 export const GRAPH_HELP = `filemon graph: what depends on what, from a trace
 
@@ -93,6 +95,7 @@ export function graphOptions(args: ParsedArgs): GraphRenderOptions {
   const options: GraphRenderOptions = {
     system: args.system === true,
     probes: args.probes === true,
+    temporaries: args.temporaries === true,
   };
   if (root !== undefined) {
     if (!root.startsWith("/")) {

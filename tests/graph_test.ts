@@ -689,7 +689,7 @@ function wideBuild(objects: number): TraceEvent[] {
 Deno.test("toDot draws processes, files and styled edges, and dot accepts it", async () => {
   const g = build(gccBuild());
   // With `system`, system files are drawn as one node per system directory.
-  const dot = toDot(g, { system: true });
+  const dot = toDot(g, { system: true, temporaries: true });
   assert(dot.startsWith("digraph filemon {\n") && dot.endsWith("}\n"));
   const node = (label: string) => {
     const m = dot.match(
@@ -760,6 +760,7 @@ Deno.test("toDot draws processes, files and styled edges, and dot accepts it", a
   // only touched them.
   const plain = toDot(g);
   assert(!plain.includes("/usr/"), "no system files");
+  assert(!plain.includes("/tmp/cc200.s"), "a deleted temporary is hidden");
   assert(plain.includes('label="/src/x.c"'));
   const withSystem = plain;
   if (await dotAvailable()) {

@@ -740,3 +740,105 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "trace -o hides its file from the command and writes through a symlink",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    await Deno.writeTextFile(`${dir}/real.log`, "old\n");
+    await Deno.symlink("real.log", `${dir}/link.log`);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-ffi",
+        `${ROOT}main.ts`,
+        "trace",
+        "-o",
+        `${dir}/link.log`,
+        "--",
+        "ls",
+        "-a",
+        dir,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    // The command saw no temporary file beside the output.
+    assertEquals(
+      new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== ""),
+      [".", "..", "link.log", "real.log"],
+    );
+    assert(
+      (await Deno.lstat(`${dir}/link.log`)).isSymlink,
+      "the symlink stays",
+    );
+    assert(
+      (await Deno.readTextFile(`${dir}/real.log`)).startsWith(
+        "# filemon version 5\n",
+      ),
+    );
+    assertEquals([...Deno.readDirSync(dir)].length, 2);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "trace keeps the command's exit status when the trace cannot be written",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    await Deno.mkdir(`${dir}/d`);
+    const run = async (script: string) =>
+      await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-ffi",
+          `${ROOT}main.ts`,
+          "trace",
+          "-o",
+          `${dir}/d/t.log`,
+          "--",
+          "sh",
+          "-c",
+          script,
+        ],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    const gone = await run("rm -rf d; exit 4");
+    assertEquals(gone.code, 4);
+    assertEquals(
+      new TextDecoder().decode(gone.stderr),
+      `filemon: Cannot write the trace to '${dir}/d/t.log': its directory is gone\n`,
+    );
+    await Deno.mkdir(`${dir}/d`);
+    const ok = await run("rm -rf d");
+    assertEquals(
+      ok.code,
+      1,
+      "a lost trace is a failure even when the command succeeded",
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "trace --root keeps only the records of files under it",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    const t = await trace(["sh", "-c", "cat /etc/hostname > out.txt"], {
+      cwd: dir,
+      flags: ["--root", dir],
+    });
+    assertEquals(t.code, 0, t.stderr);
+    const opens = ofOp(t.events, "open").map((e) => e.abs);
+    assertEquals(opens, [`${dir}/out.txt`]);
+    assert(ofOp(t.events, "exec").length === 2, "exec records stay");
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,7 +1,8 @@
 /**
  * The seccomp-bpf program the launcher installs before it execs the traced
  * command: SECCOMP_RET_TRACE (a ptrace stop) for the calls filemon records,
- * SECCOMP_RET_ALLOW for everything else, so untraced calls cost nothing.
+ * SECCOMP_RET_ALLOW for everything else, so untraced calls cost nothing
+ * (nor do fstat-style stat calls on an fd with AT_EMPTY_PATH).
  *
  * The program checks `seccomp_data.arch` first and has one block per
  * architecture of the host (a 32-bit static binary must not escape); a call
@@ -10,14 +11,19 @@
  * @module
  */
 
-import type { SyscallName } from "./syscalls/semantics.ts";
-import { SYSCALLS } from "./syscalls/semantics.ts";
+import {
+  AT_EMPTY_PATH,
+  type SyscallName,
+  SYSCALLS,
+  type SyscallSpec,
+} from "./syscalls/semantics.ts";
 import type { SyscallTable } from "./syscalls/types.ts";
 
 // Classic BPF opcodes.
 const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_JGE_K = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+const BPF_JSET_K = 0x45; // BPF_JMP | BPF_JSET | BPF_K
 const BPF_RET_K = 0x06; // BPF_RET | BPF_K
 
 /** SECCOMP_RET_* actions. */
@@ -29,6 +35,8 @@ const ENOSYS = 38;
 /** Offsets in struct seccomp_data. */
 const OFF_NR = 0;
 const OFF_ARCH = 4;
+/** args[i] is at 16 + 8 * i; its low 32 bits first (little-endian hosts). */
+const OFF_ARGS = 16;
 
 interface Insn {
   code: number;
@@ -93,7 +101,7 @@ export function buildFilter(
   audits.forEach((audit, i) => {
     // From JEQ i (at index i of the dispatch), the block starts after the
     // remaining JEQs, the RET, and the blocks before it.
-    const jt = dispatchLen - 1 - i + offset - 0;
+    const jt = dispatchLen - 1 - i + offset;
     prog.push(jump(BPF_JEQ_K, audit, jt, 0));
     offset += blocks[i].length;
   });
@@ -123,11 +131,24 @@ function numberChecks(
   for (const name of calls) {
     const nr = table.numbers[name];
     if (nr === undefined) continue;
-    const action = SYSCALLS[name].op === "deny"
+    const spec: SyscallSpec = SYSCALLS[name];
+    const k = (nr + table.bias) >>> 0;
+    if (spec.op === "stat" && spec.atFlags !== undefined) {
+      // fstat is fstatat(fd, "", AT_EMPTY_PATH): no path lookup, so let it
+      // run. (A non-empty path with AT_EMPTY_PATH, legal but rare, goes
+      // unrecorded too: the filter cannot read strings.)
+      out.push(jump(BPF_JEQ_K, k, 0, 4));
+      out.push(stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.atFlags));
+      out.push(jump(BPF_JSET_K, AT_EMPTY_PATH, 0, 1));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+      continue;
+    }
+    const action = spec.op === "deny"
       ? SECCOMP_RET_ERRNO | ENOSYS
       : SECCOMP_RET_TRACE;
     // if (nr == N) return action; else fall through to the next check
-    out.push(jump(BPF_JEQ_K, (nr + table.bias) >>> 0, 0, 1));
+    out.push(jump(BPF_JEQ_K, k, 0, 1));
     out.push(stmt(BPF_RET_K, action));
   }
   return out;

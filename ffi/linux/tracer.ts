@@ -7,8 +7,9 @@
  * the calls filemon records. At each such stop (PTRACE_EVENT_SECCOMP) the
  * tracer notes the call and asks for the syscall-exit stop; there it reads
  * the result and the paths and emits the event. Forks, clones and execs are
- * ptrace events. Every ptrace request is made here, on the main thread; only
- * an idle `waitpid` runs elsewhere, so signal listeners keep working.
+ * ptrace events. Every ptrace request, and the blocking waitpid, is made
+ * here on the main thread; an interval timer interrupts that waitpid now and
+ * then so the event loop turns and signal listeners keep working.
  *
  * @module
  */
@@ -495,7 +496,7 @@ export class LinuxTracer implements Backend {
   }
 
   #emit(event: TraceEvent): void {
-    (event as { time?: number }).time = now();
+    if (this.#req.timestamps) (event as { time?: number }).time = now();
     this.#req.emit(event);
   }
 
@@ -696,7 +697,7 @@ export class LinuxTracer implements Backend {
   #readlink(path: string): string | undefined {
     const n = Number(
       libc.readlink(
-        cstring(new TextEncoder().encode(path)),
+        cstring(utf8.encode(path)),
         this.#link,
         PATH_MAX_N,
       ),
@@ -752,23 +753,7 @@ export class LinuxTracer implements Backend {
     const event: ExecEvent = { op: "exec", pid, path, abs };
     const argvAddr = args[spec.argv!];
     if (argvAddr !== 0) {
-      const argv: string[] = [];
-      const size = arch.table.pointerSize;
-      let at = argvAddr;
-      while (argv.length < MAX_ARGS) {
-        const got = this.#readMem(tid, at, 0, size);
-        if (got !== size) break;
-        const view = new DataView(this.#str.buffer);
-        const ptr = size === 8
-          ? view.getUint32(0, true) + view.getUint32(4, true) * 0x100000000
-          : view.getUint32(0, true);
-        if (ptr === 0) break;
-        const arg = this.#readString(tid, ptr);
-        if (arg === undefined) break;
-        argv.push(arg);
-        at += size;
-      }
-      event.argv = argv;
+      event.argv = this.#readArgv(tid, argvAddr, arch.table.pointerSize);
     }
     return event;
   }
@@ -781,12 +766,40 @@ export class LinuxTracer implements Backend {
     return this.#msg32[0];
   }
 
+  /** Reads a NULL-terminated array of string pointers (argv), a page of pointers at a time. */
+  #readArgv(tid: number, addr: number, size: 4 | 8): string[] {
+    const ptrs: number[] = [];
+    let at = addr;
+    read: while (ptrs.length < MAX_ARGS) {
+      const len = PAGE - (at % PAGE);
+      const got = this.#readMem(tid, at, 0, len);
+      if (got < size) break;
+      const view = new DataView(this.#str.buffer, 0, got);
+      for (let off = 0; off + size <= got; off += size) {
+        const ptr = size === 8
+          ? view.getUint32(off, true) +
+            view.getUint32(off + 4, true) * 0x100000000
+          : view.getUint32(off, true);
+        if (ptr === 0) break read;
+        ptrs.push(ptr);
+      }
+      at += got - (got % size);
+    }
+    const argv: string[] = [];
+    for (const ptr of ptrs) {
+      const arg = this.#readString(tid, ptr);
+      if (arg === undefined) break;
+      argv.push(arg);
+    }
+    return argv;
+  }
+
   #forked(tid: number, thread: Thread, event: number): void {
     const child = this.#eventMsg(tid);
     const isThread = event === EVENT_CLONE &&
       libc.access(
           cstring(
-            new TextEncoder().encode(`/proc/${thread.tgid}/task/${child}`),
+            utf8.encode(`/proc/${thread.tgid}/task/${child}`),
           ),
           0,
         ) === 0;
@@ -886,6 +899,7 @@ function setCloexec(fd: number): void {
 }
 
 const origin = performance.timeOrigin;
+const utf8 = new TextEncoder();
 
 /** Seconds since the epoch, microsecond precision. */
 function now(): number {

@@ -47,10 +47,21 @@ async function writeAll(
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
+function errorText(err: unknown): string {
+  return err instanceof Deno.errors.NotFound
+    ? "no such directory"
+    : err instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : err instanceof Error
+    ? err.message
+    : String(err);
+}
+
 /**
- * Standard output, or a file written under a temporary name in the same
- * directory and renamed over `path` on `close()` (so readers never see a
- * partial file, and a failed run leaves any old file as it was).
+ * Standard output; or a new or regular file, written under a temporary name
+ * in the same directory and renamed over `path` on `close()` (so readers
+ * never see a partial file, and a failed run leaves any old file as it was);
+ * or anything else (a symlink, a device, a FIFO), written through directly.
  */
 export async function openOutput(path: string | undefined): Promise<Output> {
   if (path === undefined || path === "-") {
@@ -58,6 +69,26 @@ export async function openOutput(path: string | undefined): Promise<Output> {
       write: (bytes) => writeAll(Deno.stdout, bytes),
       close: () => Promise.resolve(),
       abort: () => Promise.resolve(),
+    };
+  }
+  let existing: Deno.FileInfo | undefined;
+  try {
+    existing = await Deno.lstat(path);
+  } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined && !existing.isFile) {
+    // A symlink, a device (/dev/null), a FIFO: write through, never replace.
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { write: true, truncate: true });
+    } catch (err) {
+      throw new Error(`Cannot write '${path}': ${errorText(err)}`);
+    }
+    return {
+      write: (bytes) => writeAll(file, bytes),
+      close: () => Promise.resolve(file.close()),
+      abort: () => Promise.resolve(file.close()),
     };
   }
   const slash = path.lastIndexOf("/");
@@ -68,12 +99,7 @@ export async function openOutput(path: string | undefined): Promise<Output> {
   try {
     file = await Deno.open(tmp, { write: true, create: true, truncate: true });
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "no such directory"
-      : err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : String(err);
-    throw new Error(`Cannot write '${path}': ${why}`);
+    throw new Error(`Cannot write '${path}': ${errorText(err)}`);
   }
   return {
     write: (bytes) => writeAll(file, bytes),

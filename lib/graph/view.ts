@@ -28,6 +28,8 @@ export interface ViewOptions extends PathFilterOptions {
   probes?: boolean;
   /** Draw parent → child edges between processes (default true). */
   tree?: boolean;
+  /** Draw temporaries that were deleted (default false: only renamed ones). */
+  temporaries?: boolean;
 }
 
 /**
@@ -124,8 +126,9 @@ function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
 /**
  * Builds the view: processes with at least one drawn edge (and, with `tree`,
  * their ancestors), the files they touched that pass the path filter (not
- * directories), and, with `system`, one node per system directory for the
- * system files (which are left out otherwise).
+ * directories, nor temporaries that were deleted unless `temporaries`), and,
+ * with `system`, one node per system directory for the system files (which
+ * are left out otherwise).
  * `mkdir` and `attr` edges are not drawn; `probe` and `missing` only with
  * `probes`.
  *
@@ -165,6 +168,7 @@ export function buildView(graph: Graph, options: ViewOptions = {}): View {
     else addEdge(process, node, kind);
   };
 
+  const moved = new Set(graph.moves.map((m) => m.from));
   // Per file: "s<dir>" for a system directory, "f" for a file, "" when dropped.
   const targets: string[] = [];
   const targetOf = (f: FileNode): string => {
@@ -180,6 +184,10 @@ export function buildView(graph: Graph, options: ViewOptions = {}): View {
       t = options.system && keepSystem(path) ? "s" + sys : "";
     } else if (f.directory) {
       t = ""; // listing a directory is not a dependency worth a node
+    } else if (
+      !options.temporaries && roleOf(f) === "temporary" && !moved.has(f.id)
+    ) {
+      t = ""; // created then deleted (a renamed one stays: it carries content)
     } else t = keep(path) ? "f" : "";
     targets[f.id] = t;
     return t;
