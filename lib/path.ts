@@ -81,11 +81,6 @@ function decodeEscaped(bytes: Uint8Array): string {
   return out;
 }
 
-/** True when the string holds escaped bytes (it came from invalid UTF-8). */
-export function hasRawBytes(path: string): boolean {
-  return !path.isWellFormed();
-}
-
 /** Encodes a string made by `decodePath` back to the exact bytes. */
 export function encodePath(path: string): Uint8Array {
   if (path.isWellFormed()) return utf8Encoder.encode(path);
@@ -159,8 +154,13 @@ function isNormal(path: string): boolean {
   return true;
 }
 
-/** The directory part of an absolute path ("/" for "/x"). */
+/** The directory part of a path ("/" for "/x", "." for "x"). */
 export function dirname(path: string): string {
   const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+/** The last part of a path ("x" for "/a/x"). */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }

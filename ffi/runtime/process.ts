@@ -5,9 +5,6 @@
  * @module
  */
 
-/** Which JavaScript runtime runs this code. */
-export const runtime: "deno" | "bun" = "Bun" in globalThis ? "bun" : "deno";
-
 /** Command-line arguments after the script (or the binary) name. */
 export function args(): string[] {
   return [...Deno.args];
@@ -16,11 +13,6 @@ export function args(): string[] {
 /** Ends the process with `code`. */
 export function exit(code: number): never {
   Deno.exit(code);
-}
-
-/** This process's id. */
-export function pid(): number {
-  return Deno.pid;
 }
 
 /** The argument that makes `main.ts` (or the compiled binary) act as the tracer's launcher. */

@@ -7,8 +7,9 @@
 /**
  * What a process did to a file. Each kind is one edge process → file.
  *
- * - `read`: opened for reading (an `rw` open is a read then a write, unless
- *   it truncated).
+ * - `read`: opened for reading only (an `rw` open is a write: compilers and
+ *   linkers open their outputs O_RDWR, and a filemon log cannot say whether
+ *   the open truncated).
  * - `write`: opened for writing, or truncated.
  * - `exec`: executed (counts as a read for inputs and hazards).
  * - `delete`: unlinked, or removed as a directory.

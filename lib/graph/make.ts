@@ -10,6 +10,7 @@ import {
   type PathFilterOptions,
 } from "./filter.ts";
 import type { Graph } from "./model.ts";
+import { basename } from "../path.ts";
 
 /** Options of `makeRules` and `toMake`. */
 export interface MakeOptions extends PathFilterOptions {
@@ -58,10 +59,6 @@ export interface MakeRule {
   readonly target: string;
   /** Its inputs, in the order first read. */
   readonly prerequisites: readonly string[];
-}
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /**

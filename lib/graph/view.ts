@@ -15,6 +15,7 @@ import {
   systemDir,
 } from "./filter.ts";
 import type { FileNode, Graph } from "./model.ts";
+import { basename, dirname } from "../path.ts";
 
 /** Options of `buildView`, `toDot` and `toMermaid`. */
 export interface ViewOptions extends PathFilterOptions {
@@ -104,15 +105,6 @@ export function printable(text: string): string {
     } else out += text[i];
   }
   return out;
-}
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
-}
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
@@ -245,7 +237,7 @@ export function buildView(graph: Graph, options: ViewOptions = {}): View {
           linkProcess(pid, systemNode(t.slice(1)).id, kind);
           continue;
         }
-        const key = `${kind} ${dirOf(f.path)}`;
+        const key = `${kind} ${dirname(f.path)}`;
         const bucket = buckets.get(key);
         if (bucket === undefined) buckets.set(key, [id]);
         else bucket.push(id);
