@@ -38,11 +38,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case undefined:
+        io.printError(HELP);
+        return 2;
       case "-h":
       case "--help":
       case "help":
         console.log(HELP);
-        return command === undefined ? 2 : 0;
+        return 0;
       case "-V":
       case "--version":
         console.log(`filemon ${VERSION}`);

@@ -154,3 +154,20 @@ export function choiceFlag<T extends string>(
   }
   return v as T;
 }
+
+/** An option that must be an absolute path, or undefined. */
+export function absolutePathFlag(
+  args: ParsedArgs,
+  name: string,
+): string | undefined {
+  const v = stringFlag(args, name);
+  if (v !== undefined && !v.startsWith("/")) {
+    throw new UsageError(`--${name} must be an absolute path, not '${v}'`);
+  }
+  return v;
+}
+
+/** How messages name an input: its path, or `<stdin>`. */
+export function inputName(path: string | undefined): string {
+  return path === undefined || path === "-" ? "<stdin>" : path;
+}

@@ -6,7 +6,9 @@
  */
 
 import {
+  absolutePathFlag,
   choiceFlag,
+  inputName,
   parseCommandArgs,
   stringFlag,
   UsageError,
@@ -69,10 +71,7 @@ export async function decodeCommand(
       `decode takes one input file, got ${args._.length}: ${args._.join(" ")}`,
     );
   }
-  const cwd = stringFlag(args, "cwd");
-  if (cwd !== undefined && !cwd.startsWith("/")) {
-    throw new UsageError(`--cwd must be an absolute path, not '${cwd}'`);
-  }
+  const cwd = absolutePathFlag(args, "cwd");
   const inputPath = args._[0];
   const input = await io.openInput(inputPath);
   let warnings = 0;
@@ -101,10 +100,7 @@ export async function decodeCommand(
   } catch (err) {
     await output.abort();
     if (err instanceof DecodeError) {
-      const where = inputPath === undefined || inputPath === "-"
-        ? "<stdin>"
-        : inputPath;
-      io.printError(`filemon: ${where}: ${err.message}`);
+      io.printError(`filemon: ${inputName(inputPath)}: ${err.message}`);
       return 1;
     }
     throw err;

@@ -7,8 +7,10 @@
  */
 
 import {
+  absolutePathFlag,
   choiceFlag,
   type FlagSpec,
+  inputName,
   parseCommandArgs,
   type ParsedArgs,
   stringFlag,
@@ -86,7 +88,7 @@ ${GRAPH_OPTIONS_HELP}
 
 /** Reads the graph flags of parsed arguments. */
 export function graphOptions(args: ParsedArgs): GraphRenderOptions {
-  const root = stringFlag(args, "root");
+  const root = absolutePathFlag(args, "root");
   const list = (name: string): string[] | undefined => {
     const v = args[name];
     if (v === undefined) return undefined;
@@ -97,12 +99,7 @@ export function graphOptions(args: ParsedArgs): GraphRenderOptions {
     probes: args.probes === true,
     temporaries: args.temporaries === true,
   };
-  if (root !== undefined) {
-    if (!root.startsWith("/")) {
-      throw new UsageError(`--root must be an absolute path, not '${root}'`);
-    }
-    options.root = root;
-  }
+  if (root !== undefined) options.root = root;
   const include = list("include");
   if (include?.length) options.include = include;
   const exclude = list("exclude");
@@ -172,10 +169,7 @@ export async function graphCommand(
   if (args._.length > 1) {
     throw new UsageError(`graph takes one input file, got ${args._.length}`);
   }
-  const cwd = stringFlag(args, "cwd");
-  if (cwd !== undefined && !cwd.startsWith("/")) {
-    throw new UsageError(`--cwd must be an absolute path, not '${cwd}'`);
-  }
+  const cwd = absolutePathFlag(args, "cwd");
   const options = graphOptions(args);
   const inputPath = args._[0];
   const input = await io.openInput(inputPath);
@@ -202,10 +196,7 @@ export async function graphCommand(
     for (const e of decoder?.finish() ?? []) builder.add(e);
   } catch (err) {
     if (err instanceof DecodeError) {
-      const where = inputPath === undefined || inputPath === "-"
-        ? "<stdin>"
-        : inputPath;
-      io.printError(`filemon: ${where}: ${err.message}`);
+      io.printError(`filemon: ${inputName(inputPath)}: ${err.message}`);
       return 1;
     }
     throw err;
