@@ -18,17 +18,19 @@ export interface LineSink {
   lines(bytes: Uint8Array, start: number, end: number): void;
   /**
    * A line longer than the maximum. Its bytes are dropped, the ones still to
-   * come up to its newline included; throw `LineSplitter.tooLong()` to stop.
+   * come up to its newline included. Throw `splitter.tooLong(line)` to stop,
+   * or return to go on with the next line.
    */
   tooLong(): void;
 }
 
 /**
  * Cuts a byte stream into lines. A partial line is kept as a list of pieces
- * and joined once, when its newline arrives; complete lines inside a chunk
- * are handed on in one run without being copied. A line that grows past
- * `max` bytes (the newline not counted) is reported as soon as it does, and
- * the rest of it is skipped without being kept.
+ * (copies: the caller may reuse its chunk) and joined once, when its newline
+ * arrives; complete lines inside a chunk are handed on in one run without
+ * being copied. A line that grows past `max` bytes (the newline not counted)
+ * is reported as soon as it does, and the rest of it is skipped without being
+ * kept.
  *
  * @example
  * ```ts
@@ -48,7 +50,7 @@ export interface LineSink {
  * ```
  */
 export class LineSplitter {
-  /** The longest line accepted, in bytes, without its newline. */
+  /** The longest line accepted, in bytes: the newline is not counted, a CR before it is. */
   readonly max: number;
   #pieces: Uint8Array[] = [];
   #length = 0;

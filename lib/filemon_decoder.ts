@@ -11,12 +11,16 @@
  * open) becomes one event with mode "rw"; encoding writes both lines back.
  *
  * Memory stays constant whatever the log size: only the current partial line
- * and one working directory per live process are kept.
+ * and one working directory per live process are kept. A line longer than
+ * 64 KiB is an error (in lenient mode a warning; the line is skipped up to its
+ * newline without being kept), except in a .meta file's header, whose command
+ * output may have lines of any length.
  *
  * @module
  */
 
 import { DecodeError } from "./decode_error.ts";
+import { type LineSink, LineSplitter } from "./_lines.ts";
 import type { LinkEvent, OpenEvent, RenameEvent, TraceEvent } from "./event.ts";
 import { decodePath, resolvePath } from "./path.ts";
 
@@ -47,7 +51,14 @@ const META_FIRST = "# Meta data file";
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** FreeBSD formats a record into a 1024-byte buffer; a longer one loses its newline. */
 const FREEBSD_RECORD_MAX = 1023;
+/** What `resolvePath` folds in an absolute path: "//", "/.", a trailing "/". */
+const UNNORMAL = /\/[/.]|[\s\S]\/$/;
 const GLUED = /^(?:[ACDEFLMRSWX] \d+ |[#V] )/;
+/**
+ * The longest line accepted, newline not counted. A Linux path has at most
+ * 4096 bytes and an L or M record two of them; FreeBSD cuts a record at 1023.
+ */
+const MAX_LINE = 64 * 1024;
 const CR = 13;
 const NL = 10;
 
@@ -66,7 +77,13 @@ const NL = 10;
  * ```
  */
 export class FilemonDecoder {
-  #carry: Uint8Array = new Uint8Array(0);
+  #splitter = new LineSplitter(MAX_LINE);
+  #sink: LineSink = {
+    lines: (bytes, start, end) => this.#lines(bytes, start, end),
+    tooLong: () => this.#tooLong(),
+  };
+  /** Where the lines being decoded put their events. */
+  #out: TraceEvent[] = [];
   #line = 0;
   #version = 5;
   #cwd = new Map<number, string>();
@@ -95,50 +112,20 @@ export class FilemonDecoder {
   /** Decodes the complete lines in `chunk` (plus any carried partial line). */
   push(chunk: Uint8Array): TraceEvent[] {
     const out: TraceEvent[] = [];
-    let bytes = chunk;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + chunk.length);
-      bytes.set(this.#carry);
-      bytes.set(chunk, this.#carry.length);
-    }
-    const last = bytes.lastIndexOf(NL);
-    if (last < 0) {
-      this.#carry = bytes.slice();
-      return out;
-    }
-    this.#carry = bytes.slice(last + 1);
-    const body = bytes.subarray(0, last);
-    let text: string | undefined;
-    try {
-      text = utf8.decode(body);
-    } catch {
-      text = undefined;
-    }
-    if (text !== undefined) {
-      const lines = text.split("\n");
-      for (let i = 0; i < lines.length; i++) this.#take(lines[i], out, true);
-    } else {
-      // Some path is not UTF-8: decode line by line, keeping raw bytes.
-      let start = 0;
-      while (start <= last) {
-        let end = body.indexOf(NL, start);
-        if (end < 0) end = last;
-        this.#take(decodePath(body, start, end), out, true);
-        start = end + 1;
-      }
-    }
+    this.#out = out;
+    this.#splitter.push(chunk, this.#sink);
     return out;
   }
 
   /** Decodes what is left at the end of the input. */
   finish(): TraceEvent[] {
     const out: TraceEvent[] = [];
-    if (this.#carry.length > 0) {
-      let end = this.#carry.length;
-      if (this.#carry[end - 1] === CR) end--;
-      const line = decodePath(this.#carry, 0, end);
-      this.#carry = new Uint8Array(0);
-      this.#take(line, out, false);
+    this.#out = out;
+    const rest = this.#splitter.finish();
+    if (rest !== undefined) {
+      let end = rest.length;
+      if (rest[end - 1] === CR) end--;
+      this.#take(decodePath(rest, 0, end), false);
     }
     if (this.#heldRead !== undefined) {
       out.push(this.#heldRead);
@@ -147,8 +134,49 @@ export class FilemonDecoder {
     return out;
   }
 
-  #take(raw: string, out: TraceEvent[], complete: boolean): void {
+  /** Decodes complete lines: `bytes[start, end)`, separated by newlines. */
+  #lines(bytes: Uint8Array, start: number, end: number): void {
+    let text: string | undefined;
+    try {
+      text = utf8.decode(bytes.subarray(start, end));
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      let from = 0;
+      for (;;) {
+        const to = text.indexOf("\n", from);
+        if (to < 0) break;
+        this.#take(text.slice(from, to), true);
+        from = to + 1;
+      }
+      this.#take(from === 0 ? text : text.slice(from), true);
+      return;
+    }
+    // Some path is not UTF-8: decode line by line, keeping raw bytes.
+    let from = start;
+    while (from <= end) {
+      let to = bytes.indexOf(NL, from);
+      if (to < 0 || to > end) to = end;
+      this.#take(decodePath(bytes, from, to), true);
+      from = to + 1;
+    }
+  }
+
+  /** A line longer than `MAX_LINE`: an error, or a warning and skipped. */
+  #tooLong(): void {
     this.#line++;
+    // Command output in a .meta file's header may have lines of any length.
+    if (this.#mode === "meta-header") return;
+    if (this.#mode === "auto") this.#mode = "log";
+    const err = this.#splitter.tooLong(this.#line);
+    if (!this.#lenient) throw err;
+    this.#onWarning?.(err);
+  }
+
+  #take(raw: string, complete: boolean): void {
+    this.#line++;
+    const out = this.#out;
     const line = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1) : raw;
     if (this.#mode !== "log") {
       if (this.#skipMeta(line)) return;
@@ -366,7 +394,10 @@ export class FilemonDecoder {
   }
 
   #abs(pid: number, path: string): string | undefined {
-    if (path.charCodeAt(0) === 0x2f) return resolvePath("/", path);
+    if (path.charCodeAt(0) === 0x2f) {
+      // Most absolute paths are already normal: skip the general resolver.
+      return UNNORMAL.test(path) ? resolvePath("/", path) : path;
+    }
     const cwd = this.#cwd.get(pid) ?? this.#initialCwd;
     return cwd === undefined ? undefined : resolvePath(cwd, path);
   }

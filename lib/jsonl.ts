@@ -13,8 +13,12 @@
  */
 
 import { DecodeError } from "./decode_error.ts";
-import { ACTION_OPS, type TraceEvent } from "./event.ts";
-import { decodePath, pathFromBase64, pathToBase64 } from "./path.ts";
+import type { TraceEvent } from "./event.ts";
+import { type LineSink, LineSplitter } from "./_lines.ts";
+import { pathFromBase64, pathToBase64 } from "./path.ts";
+
+/** The longest line accepted, newline not counted (an exec's argv can be large). */
+const MAX_LINE = 64 * 1024 * 1024;
 
 const PATH_FIELDS = [
   "path",
@@ -25,17 +29,6 @@ const PATH_FIELDS = [
   "to_abs",
   "text",
 ] as const;
-
-const FRAME_OPS = [
-  "begin",
-  "target",
-  "start",
-  "version",
-  "stop",
-  "bye",
-  "comment",
-];
-const OPS: ReadonlySet<string> = new Set([...ACTION_OPS, ...FRAME_OPS]);
 
 /** Strings that JSON needs no escapes for and that hold no surrogates. */
 // JSON escapes control characters, so they leave the fast path.
@@ -55,6 +48,17 @@ function q(field: string, s: string): string {
 
 function opt(field: string, s: string | undefined): string {
   return s === undefined ? "" : `,"${field}":${q(field, s)}`;
+}
+
+/**
+ * `path` quoted, then `,"abs":...` when there is one. An absolute path is
+ * most often its own `abs`: then it is quoted once.
+ */
+function pathAbs(path: string, abs: string | undefined): string {
+  const quoted = q("path", path);
+  if (abs === undefined) return quoted;
+  if (abs === path && extras === "") return `${quoted},"abs":${quoted}`;
+  return `${quoted},"abs":${q("abs", abs)}`;
 }
 
 function tail(e: { error?: string; time?: number }): string {
@@ -95,14 +99,14 @@ export function formatJsonLine(event: TraceEvent): string {
   extras = "";
   switch (event.op) {
     case "open":
-      return `{"op":"open","pid":${event.pid},"path":${q("path", event.path)}${
-        opt("abs", event.abs)
+      return `{"op":"open","pid":${event.pid},"path":${
+        pathAbs(event.path, event.abs)
       },"mode":"${event.mode}"${event.create ? ',"create":true' : ""}${
         event.trunc ? ',"trunc":true' : ""
       }${tail(event)}`;
     case "exec":
-      return `{"op":"exec","pid":${event.pid},"path":${q("path", event.path)}${
-        opt("abs", event.abs)
+      return `{"op":"exec","pid":${event.pid},"path":${
+        pathAbs(event.path, event.abs)
       }${event.argv === undefined ? "" : argvJson(event.argv)}${tail(event)}`;
     case "fork":
       return `{"op":"fork","pid":${event.pid},"child":${event.child}${
@@ -143,8 +147,8 @@ export function formatJsonLine(event: TraceEvent): string {
     default:
       // chdir, unlink, stat and the extra ops: one path.
       return `{"op":"${event.op}","pid":${event.pid},"path":${
-        q("path", event.path)
-      }${opt("abs", event.abs)}${tail(event)}`;
+        pathAbs(event.path, event.abs)
+      }${tail(event)}`;
   }
 }
 
@@ -179,9 +183,116 @@ export class JsonLinesEncoderStream
   }
 }
 
+/** What a field of an event must hold. */
+type Kind = "int" | "num" | "str" | "bool" | "mode" | "argv";
+
+const KIND_TEST: Record<Kind, (v: unknown) => boolean> = {
+  int: (v) => Number.isSafeInteger(v),
+  num: (v) => typeof v === "number" && Number.isFinite(v),
+  str: (v) => typeof v === "string",
+  bool: (v) => typeof v === "boolean",
+  mode: (v) => v === "r" || v === "w" || v === "rw",
+  argv: (v) => Array.isArray(v) && v.every((a) => typeof a === "string"),
+};
+
+const KIND_NAME: Record<Kind, (field: string) => string> = {
+  int: (f) => `an integer "${f}"`,
+  num: (f) => `a number "${f}"`,
+  str: (f) => `a string "${f}"`,
+  bool: (f) => `a boolean "${f}"`,
+  mode: (f) => `a "${f}" of "r", "w" or "rw"`,
+  argv: (f) => `an array of strings "${f}"`,
+};
+
+/**
+ * Each op's fields, from the README's schema: `name:kind`, with `?` when the
+ * field is optional. Fields not listed are let through untouched.
+ */
+const PATH_1 = "pid:int path:str abs:str? error:str? time:num?";
+const SCHEMA: Record<TraceEvent["op"], string> = {
+  exec: "pid:int path:str abs:str? argv:argv? error:str? time:num?",
+  fork: "pid:int child:int error:str? time:num?",
+  exit: "pid:int status:int signal:int? error:str? time:num?",
+  chdir: PATH_1,
+  unlink: PATH_1,
+  link: "pid:int from:str to:str from_abs:str? to_abs:str? symbolic:bool? " +
+    "error:str? time:num?",
+  rename: "pid:int from:str to:str from_abs:str? to_abs:str? " +
+    "error:str? time:num?",
+  open: "pid:int path:str abs:str? mode:mode create:bool? trunc:bool? " +
+    "error:str? time:num?",
+  openat: "pid:int path:str error:str? time:num?",
+  stat: PATH_1,
+  rmdir: PATH_1,
+  mkdir: PATH_1,
+  truncate: PATH_1,
+  chmod: PATH_1,
+  chown: PATH_1,
+  utime: PATH_1,
+  access: PATH_1,
+  readlink: PATH_1,
+  begin: "version:int",
+  target: "pid:int",
+  start: "time:num",
+  stop: "time:num",
+  version: "version:int",
+  bye: "",
+  comment: "text:str",
+};
+
+interface FieldRule {
+  name: string;
+  required: boolean;
+  test: (v: unknown) => boolean;
+  kind: Kind;
+}
+
+interface Shape {
+  fields: FieldRule[];
+  /** `[field, field + "_b64"]` for each path field: raw bytes in base64. */
+  b64: [string, string][];
+  /** The op has `argv` (and so may have `argv_b64`). */
+  argv: boolean;
+}
+
+const SHAPES = new Map<string, Shape>();
+for (const [op, spec] of Object.entries(SCHEMA)) {
+  const fields = spec.split(" ").filter((f) => f !== "").map((f) => {
+    const [name, kind] = f.replace("?", "").split(":") as [string, Kind];
+    return { name, kind, test: KIND_TEST[kind], required: !f.endsWith("?") };
+  });
+  SHAPES.set(op, {
+    fields,
+    b64: fields.filter((f) =>
+      (PATH_FIELDS as readonly string[]).includes(f.name)
+    )
+      .map((f) => [f.name, `${f.name}_b64`]),
+    argv: fields.some((f) => f.kind === "argv"),
+  });
+}
+
+/** A short JSON rendering of a value for an error message. */
+function preview(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function fromBase64(b64: unknown, field: string, line: number): string {
+  if (typeof b64 === "string") {
+    try {
+      return pathFromBase64(b64);
+    } catch {
+      // not base64: reported below
+    }
+  }
+  throw new DecodeError(line, `"${field}" is not a base64 string`);
+}
+
 /**
  * Reads one JSON line back into an event, restoring raw path bytes from the
- * `_b64` fields. `line` is the 1-based line number for errors.
+ * `_b64` fields. `line` is the 1-based line number for errors. Each op's
+ * fields are checked against the schema: a required field missing, or any
+ * known field of the wrong type, is a `DecodeError` that names the field.
  *
  * @example
  * ```ts
@@ -204,27 +315,52 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
     throw new DecodeError(line, "expected a JSON object");
   }
   const e = value as Record<string, unknown>;
-  if (typeof e.op !== "string" || !OPS.has(e.op)) {
+  const op = e.op;
+  const shape = typeof op === "string" ? SHAPES.get(op) : undefined;
+  if (shape === undefined) {
     throw new DecodeError(
       line,
-      `unknown op ${JSON.stringify(e.op)}`,
+      op === undefined ? 'needs a string "op"' : `unknown op ${preview(op)}`,
     );
   }
-  if (e.pid !== undefined && !Number.isInteger(e.pid)) {
-    throw new DecodeError(line, "pid is not an integer");
-  }
-  for (const field of PATH_FIELDS) {
-    const b64 = e[`${field}_b64`];
-    if (typeof b64 === "string") {
-      e[field] = pathFromBase64(b64);
-      delete e[`${field}_b64`];
+  const fields = shape.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const v = e[f.name];
+    if (v === undefined ? f.required : !f.test(v)) {
+      const what = KIND_NAME[f.kind](f.name);
+      throw new DecodeError(
+        line,
+        v === undefined
+          ? `'${op}' needs ${what}`
+          : `'${op}' needs ${what}${f.required ? "" : " or none"}, not ${
+            preview(v)
+          }`,
+      );
     }
   }
-  if (Array.isArray(e.argv_b64) && Array.isArray(e.argv)) {
-    const argv = e.argv as string[];
-    (e.argv_b64 as (string | null)[]).forEach((b64, i) => {
-      if (typeof b64 === "string") argv[i] = pathFromBase64(b64);
-    });
+  const b64 = shape.b64;
+  for (let i = 0; i < b64.length; i++) {
+    const [field, key] = b64[i];
+    if (e[key] !== undefined) {
+      e[field] = fromBase64(e[key], key, line);
+      delete e[key];
+    }
+  }
+  if (shape.argv && e.argv_b64 !== undefined) {
+    const argv = e.argv;
+    const raw = e.argv_b64;
+    if (
+      !Array.isArray(argv) || !Array.isArray(raw) || raw.length !== argv.length
+    ) {
+      throw new DecodeError(
+        line,
+        `'${op}' needs "argv_b64" to be an array as long as "argv"`,
+      );
+    }
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i] !== null) argv[i] = fromBase64(raw[i], "argv_b64", line);
+    }
     delete e.argv_b64;
   }
   return e as unknown as TraceEvent;
@@ -242,7 +378,15 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
  * ```
  */
 export class JsonLinesDecoder {
-  #carry = new Uint8Array(0);
+  #splitter = new LineSplitter(MAX_LINE);
+  #sink: LineSink = {
+    lines: (bytes, start, end) => this.#lines(bytes, start, end),
+    tooLong: () => {
+      throw this.#splitter.tooLong(++this.#line);
+    },
+  };
+  /** Where the lines being decoded put their events. */
+  #out: TraceEvent[] = [];
   #line = 0;
   #decoder = new TextDecoder();
 
@@ -253,39 +397,31 @@ export class JsonLinesDecoder {
 
   /** Decodes the complete lines in `chunk`. */
   push(chunk: Uint8Array): TraceEvent[] {
-    let bytes = chunk;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + chunk.length);
-      bytes.set(this.#carry);
-      bytes.set(chunk, this.#carry.length);
-    }
-    const last = bytes.lastIndexOf(10);
     const out: TraceEvent[] = [];
-    if (last < 0) {
-      this.#carry = bytes.slice();
-      return out;
-    }
-    this.#carry = bytes.slice(last + 1);
-    const text = this.#decoder.decode(bytes.subarray(0, last));
-    for (const line of text.split("\n")) this.#take(line, out);
+    this.#out = out;
+    this.#splitter.push(chunk, this.#sink);
     return out;
   }
 
   /** Decodes a last line without newline. */
   finish(): TraceEvent[] {
     const out: TraceEvent[] = [];
-    if (this.#carry.length > 0) {
-      const text = decodePath(this.#carry);
-      this.#carry = new Uint8Array(0);
-      this.#take(text, out);
-    }
+    this.#out = out;
+    const rest = this.#splitter.finish();
+    if (rest !== undefined) this.#lines(rest, 0, rest.length);
     return out;
   }
 
-  #take(raw: string, out: TraceEvent[]): void {
+  #lines(bytes: Uint8Array, start: number, end: number): void {
+    const text = this.#decoder.decode(bytes.subarray(start, end));
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) this.#take(lines[i]);
+  }
+
+  #take(raw: string): void {
     this.#line++;
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim() === "") return;
-    out.push(parseJsonLine(line, this.#line));
+    this.#out.push(parseJsonLine(line, this.#line));
   }
 }

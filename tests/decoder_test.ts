@@ -322,3 +322,214 @@ Deno.test("FilemonDecoderStream decodes 1,000,000 records in bounded memory", as
     throw new Error(`memory grew by ${peak >> 20} MiB while decoding`);
   }
 });
+
+// --- Long lines, chunk boundaries -------------------------------------------
+
+const KIB64 = 64 * 1024;
+
+/** Decodes `input` pushed in chunks of `size` bytes. */
+function decodeInChunks(
+  input: Uint8Array,
+  size: number,
+  options?: ConstructorParameters<typeof FilemonDecoder>[0],
+): TraceEvent[] {
+  const d = new FilemonDecoder(options);
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < input.length; i += size) {
+    events.push(...d.push(input.subarray(i, i + size)));
+  }
+  events.push(...d.finish());
+  return events;
+}
+
+/** A record line of exactly `length` bytes (newline not counted). */
+function recordOfLength(length: number): string {
+  return "R 7 /" + "p".repeat(length - 5);
+}
+
+Deno.test("FilemonDecoder rejects a line longer than 64 KiB", () => {
+  const log = bytes(`V 5\nR 7 /a\n${recordOfLength(KIB64 + 1)}\nR 7 /b\n`);
+  for (const size of [log.length, 1000, 4096, KIB64, KIB64 + 3]) {
+    const err = assertThrows(
+      () => decodeInChunks(log, size),
+      DecodeError,
+      "Cannot decode line 3: line is longer than 65536 bytes",
+      `chunks of ${size}`,
+    );
+    assertEquals(err.line, 3);
+  }
+  // The same without a newline: too long, not merely truncated.
+  assertThrows(
+    () => decodeFilemon(`V 5\n${recordOfLength(KIB64 + 1)}`),
+    DecodeError,
+    "Cannot decode line 2: line is longer than 65536 bytes",
+  );
+});
+
+Deno.test("FilemonDecoder accepts a line of exactly 64 KiB", () => {
+  // The newline is not counted; a CR before it is.
+  const line = recordOfLength(KIB64);
+  const crlf = recordOfLength(KIB64 - 1);
+  const log = bytes(`${line}\n${crlf}\r\n`);
+  for (const size of [log.length, 1000, KIB64, KIB64 + 1]) {
+    const events = decodeInChunks(log, size);
+    assertEquals(events.length, 2, `chunks of ${size}`);
+    assertEquals((events[0] as { path: string }).path, line.slice(4));
+  }
+});
+
+Deno.test("FilemonDecoder in lenient mode skips a line longer than 64 KiB and goes on", () => {
+  const long = recordOfLength(3 * KIB64);
+  const log = bytes(
+    `V 5\nR 7 /a\n${long}\nR 7 /b\n${long}\r\n${long}\nW 7 /c\n${long}`,
+  );
+  const expected = [
+    { op: "version", version: 5 },
+    { op: "open", pid: 7, path: "/a", abs: "/a", mode: "r" },
+    { op: "open", pid: 7, path: "/b", abs: "/b", mode: "r" },
+    { op: "open", pid: 7, path: "/c", abs: "/c", mode: "w" },
+  ];
+  for (const size of [log.length, 1, 977, 4096, KIB64, 2 * KIB64 + 5]) {
+    if (size === 1 && log.length > 1 << 20) continue;
+    const warnings: DecodeError[] = [];
+    const events = decodeInChunks(log, size, {
+      lenient: true,
+      onWarning: (w) => warnings.push(w),
+    });
+    assertEquals(events, expected, `chunks of ${size}`);
+    assertEquals(warnings.map((w) => w.line), [3, 5, 6, 8]);
+    assertEquals(
+      warnings[0].message,
+      "Cannot decode line 3: line is longer than 65536 bytes",
+    );
+  }
+});
+
+Deno.test("FilemonDecoder stops early on 32 MB without a newline", () => {
+  const input = new Uint8Array(32 * 1024 * 1024); // NUL bytes
+  const t0 = performance.now();
+  // Whole, and in 64 KiB chunks: it must throw by the second chunk, having
+  // kept no more than 64 KiB.
+  assertThrows(
+    () => decodeFilemon(input),
+    DecodeError,
+    "Cannot decode line 1: line is longer than 65536 bytes",
+  );
+  const d = new FilemonDecoder();
+  let pushed = 0;
+  assertThrows(
+    () => {
+      for (let i = 0; i < input.length; i += KIB64) {
+        pushed++;
+        d.push(input.subarray(i, i + KIB64));
+      }
+    },
+    DecodeError,
+    "line is longer than 65536 bytes",
+  );
+  assertEquals(pushed, 2);
+  // Lenient: one warning, then the next line decodes.
+  const warnings: DecodeError[] = [];
+  const lenient = new FilemonDecoder({
+    lenient: true,
+    onWarning: (w) => warnings.push(w),
+  });
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < input.length; i += KIB64) {
+    events.push(...lenient.push(input.subarray(i, i + KIB64)));
+  }
+  events.push(...lenient.push(bytes("\nX 7 0 0\n")));
+  events.push(...lenient.finish());
+  assertEquals(events, [{ op: "exit", pid: 7, status: 0, signal: 0 }]);
+  assertEquals(warnings.map((w) => w.line), [1]);
+  const seconds = (performance.now() - t0) / 1000;
+  if (seconds > 10) throw new Error(`took ${seconds.toFixed(1)} s`);
+});
+
+Deno.test("FilemonDecoder lets a .meta file's command output have long lines", () => {
+  const meta = [
+    "# Meta data file /obj/prog.meta",
+    "CMD cc -o prog " + "x.o ".repeat(50_000),
+    "CWD /obj",
+    "-- command output --",
+    "warning: " + "w".repeat(KIB64 * 2),
+    "-- filemon acquired metadata --",
+    "# filemon version 5",
+    "V 5",
+    "R 9 prog.c",
+    "",
+  ].join("\n");
+  const events = decodeInChunks(bytes(meta), 4096);
+  assertEquals(events.at(-1), {
+    op: "open",
+    pid: 9,
+    path: "prog.c",
+    abs: "/obj/prog.c",
+    mode: "r",
+  });
+  // After the marker the limit holds again, with the file's line numbers.
+  assertThrows(
+    () => decodeFilemon(meta + recordOfLength(KIB64 + 1) + "\n"),
+    DecodeError,
+    "Cannot decode line 10: line is longer than 65536 bytes",
+  );
+});
+
+Deno.test("FilemonDecoder gives the same events wherever a chunk boundary falls", () => {
+  // Multi-byte characters (2, 3 and 4 bytes), invalid bytes (a lone
+  // continuation byte, a cut 3-byte sequence, latin-1), CRLF, an R+W pair.
+  const log = new Uint8Array([
+    ...bytes(
+      "# filemon version 5\r\nV 5\r\nR 1 /tmp/caf\u00e9\u20ac\u{1f600}\n",
+    ),
+    ...bytes("R 1 /tmp/x"),
+    0x80,
+    ...bytes("y\nW 1 /tmp/"),
+    0xe2,
+    0x82,
+    ...bytes("\nR 2 /tmp/caf"),
+    0xe9,
+    ...bytes("\r\nR 3 /o\nW 3 /o\nM 3 '/a\u00e9' '/b"),
+    0xff,
+    ...bytes("'\n# Bye bye\n"),
+  ]);
+  const whole = decodeFilemon(log);
+  assertEquals(whole.map((e) => "path" in e ? e.path : e.op), [
+    "begin",
+    "version",
+    "/tmp/caf\u00e9\u20ac\u{1f600}",
+    "/tmp/x\udc80y",
+    "/tmp/\udce2\udc82",
+    "/tmp/caf\udce9",
+    "/o",
+    "rename",
+    "bye",
+  ]);
+  assertEquals((whole[6] as { mode: string }).mode, "rw");
+  // Byte for byte, but for the CRs.
+  assertEquals(encodeFilemon(whole), log.filter((b) => b !== 0x0d));
+  for (let i = 0; i <= log.length; i++) {
+    for (const j of [i, i + 1, i + 3]) {
+      const d = new FilemonDecoder();
+      const events = [
+        ...d.push(log.subarray(0, i)),
+        ...d.push(log.subarray(i, Math.max(i, j))),
+        ...d.push(log.subarray(Math.max(i, j))),
+        ...d.finish(),
+      ];
+      assertEquals(events, whole, `split at ${i} and ${j}`);
+    }
+  }
+});
+
+Deno.test("FilemonDecoder still reports a truncated last line after a split", () => {
+  const d = new FilemonDecoder();
+  d.push(bytes("V 5\nR 3 /etc/"));
+  d.push(bytes("pa"));
+  d.push(new Uint8Array(0));
+  assertThrows(
+    () => d.finish(),
+    DecodeError,
+    "Cannot decode line 2: truncated",
+  );
+});

@@ -8,7 +8,7 @@ import {
   parseJsonLine,
   type TraceEvent,
 } from "../lib/mod.ts";
-import { SAMPLES } from "./_helpers.ts";
+import { bytes, SAMPLES } from "./_helpers.ts";
 
 function roundTrip(events: TraceEvent[]): TraceEvent[] {
   const d = new JsonLinesDecoder();
@@ -103,5 +103,308 @@ Deno.test("parseJsonLine() names the line and what is wrong", () => {
     () => parseJsonLine("[1]", 2),
     DecodeError,
     "Cannot decode line 2: expected a JSON object",
+  );
+});
+
+// --- Long lines, chunk boundaries -------------------------------------------
+
+const MIB = 1024 * 1024;
+
+function decodeJsonLines(input: Uint8Array, size: number): TraceEvent[] {
+  const d = new JsonLinesDecoder();
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < input.length; i += size) {
+    events.push(...d.push(input.subarray(i, i + size)));
+  }
+  events.push(...d.finish());
+  return events;
+}
+
+Deno.test("JsonLinesDecoder rejects a line longer than 64 MiB", () => {
+  const t0 = performance.now();
+  // Pushed a MiB at a time: it throws as soon as the line passes the limit.
+  const d = new JsonLinesDecoder();
+  d.push(bytes('{"op":"bye"}\n'));
+  const spaces = new Uint8Array(MIB).fill(0x20);
+  let pushed = 0;
+  assertThrows(
+    () => {
+      for (let i = 0; i < 100; i++) {
+        pushed++;
+        d.push(spaces);
+      }
+    },
+    DecodeError,
+    "Cannot decode line 2: line is longer than 67108864 bytes",
+  );
+  assertEquals(pushed, 65);
+  // In one chunk, between two good lines.
+  const big = new Uint8Array(64 * MIB + 40).fill(0x20);
+  big.set(bytes('{"op":"bye"}\n'));
+  big.set(bytes('\n{"op":"bye"}\n'), big.length - 14);
+  assertThrows(
+    () => decodeJsonLines(big, big.length),
+    DecodeError,
+    "Cannot decode line 2: line is longer than 67108864 bytes",
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (seconds > 10) throw new Error(`took ${seconds.toFixed(1)} s`);
+});
+
+Deno.test("JsonLinesDecoder reads a long argv line", () => {
+  const argv = Array.from({ length: 100_000 }, (_, i) => `arg${i}`);
+  const event: TraceEvent = { op: "exec", pid: 1, path: "/bin/x", argv };
+  const events = decodeJsonLines(encodeJsonLines([event, event]), 4096);
+  assertEquals(events, [event, event]);
+});
+
+Deno.test("JsonLinesDecoder fails quickly on 32 MB without a newline", () => {
+  const t0 = performance.now();
+  const input = new Uint8Array(32 * MIB); // NUL bytes
+  assertThrows(
+    () => decodeJsonLines(input, 64 * 1024),
+    DecodeError,
+    "Cannot decode line 1: not JSON",
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (seconds > 10) throw new Error(`took ${seconds.toFixed(1)} s`);
+});
+
+Deno.test("JsonLinesDecoder gives the same events wherever a chunk boundary falls", () => {
+  const events: TraceEvent[] = [
+    { op: "begin", version: 5 },
+    { op: "open", pid: 1, path: "/tmp/caf\u00e9\u20ac\u{1f600}", mode: "r" },
+    { op: "unlink", pid: 1, path: "/tmp/x\udc80y", abs: "/tmp/x\udc80y" },
+    { op: "exec", pid: 2, path: "/bin/e", argv: ["e", "\u00e9", "\udcff"] },
+    { op: "comment", text: " caf\u00e9" },
+  ];
+  const text = encodeJsonLines(events);
+  const crlf = bytes(
+    new TextDecoder().decode(text).replaceAll("\n", "\r\n").slice(0, -2),
+  );
+  for (const input of [text, crlf]) {
+    for (let i = 0; i <= input.length; i++) {
+      const d = new JsonLinesDecoder();
+      const out = [
+        ...d.push(input.subarray(0, i)),
+        ...d.push(input.subarray(i)),
+        ...d.finish(),
+      ];
+      assertEquals(out, events, `split at ${i}`);
+    }
+  }
+});
+
+// --- Validation ---------------------------------------------------------------
+
+/** The reason `parseJsonLine` gives for `event` (as JSON) on line 3. */
+function reason(event: Record<string, unknown>): string {
+  const err = assertThrows(
+    () => parseJsonLine(JSON.stringify(event), 3),
+    DecodeError,
+  );
+  assertEquals(err.line, 3);
+  return err.reason;
+}
+
+Deno.test("parseJsonLine() names a missing field", () => {
+  assertThrows(
+    () => parseJsonLine('{"op":"open","pid":1,"mode":"r"}', 3),
+    DecodeError,
+    `Cannot decode line 3: 'open' needs a string "path"`,
+  );
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { op: "open", pid: 1, path: "/a" },
+      `'open' needs a "mode" of "r", "w" or "rw"`,
+    ],
+    [{ op: "open", path: "/a", mode: "r" }, `'open' needs an integer "pid"`],
+    [{ op: "fork", pid: 1 }, `'fork' needs an integer "child"`],
+    [{ op: "exit", pid: 1 }, `'exit' needs an integer "status"`],
+    [{ op: "exec", pid: 1, argv: ["x"] }, `'exec' needs a string "path"`],
+    [{ op: "link", pid: 1, from: "a" }, `'link' needs a string "to"`],
+    [{ op: "rename", pid: 1, to: "b" }, `'rename' needs a string "from"`],
+    [{ op: "chdir", pid: 1 }, `'chdir' needs a string "path"`],
+    [{ op: "mkdir", pid: 1 }, `'mkdir' needs a string "path"`],
+    [{ op: "openat", pid: 1 }, `'openat' needs a string "path"`],
+    [{ op: "begin" }, `'begin' needs an integer "version"`],
+    [{ op: "version" }, `'version' needs an integer "version"`],
+    [{ op: "target" }, `'target' needs an integer "pid"`],
+    [{ op: "start" }, `'start' needs a number "time"`],
+    [{ op: "stop" }, `'stop' needs a number "time"`],
+    [{ op: "comment" }, `'comment' needs a string "text"`],
+    [{ pid: 1, path: "/a" }, `needs a string "op"`],
+  ];
+  for (const [event, why] of cases) assertEquals(reason(event), why);
+});
+
+Deno.test("parseJsonLine() names a field of the wrong type", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { op: "open", pid: "1", path: "/a", mode: "r" },
+      `'open' needs an integer "pid", not "1"`,
+    ],
+    [
+      { op: "open", pid: 1.5, path: "/a", mode: "r" },
+      `'open' needs an integer "pid", not 1.5`,
+    ],
+    [
+      { op: "open", pid: 1, path: ["/a"], mode: "r" },
+      `'open' needs a string "path", not ["/a"]`,
+    ],
+    [
+      { op: "open", pid: 1, path: "/a", mode: "x" },
+      `'open' needs a "mode" of "r", "w" or "rw", not "x"`,
+    ],
+    [
+      { op: "fork", pid: 1, child: null },
+      `'fork' needs an integer "child", not null`,
+    ],
+    [
+      { op: "exit", pid: 1, status: "0" },
+      `'exit' needs an integer "status", not "0"`,
+    ],
+    [
+      { op: "link", pid: 1, from: 1, to: "b" },
+      `'link' needs a string "from", not 1`,
+    ],
+    [{ op: "start", time: "now" }, `'start' needs a number "time", not "now"`],
+    [
+      { op: "comment", text: { a: "x".repeat(100) } },
+      `'comment' needs a string "text", not {"a":"${"x".repeat(31)}...`,
+    ],
+  ];
+  for (const [event, why] of cases) assertEquals(reason(event), why);
+});
+
+Deno.test("parseJsonLine() checks optional fields when present", () => {
+  const open = { op: "open", pid: 1, path: "a", mode: "w" };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ ...open, abs: 5 }, `'open' needs a string "abs" or none, not 5`],
+    [{ ...open, create: 1 }, `'open' needs a boolean "create" or none, not 1`],
+    [
+      { ...open, trunc: "true" },
+      `'open' needs a boolean "trunc" or none, not "true"`,
+    ],
+    [{ ...open, error: 2 }, `'open' needs a string "error" or none, not 2`],
+    [{ ...open, time: "0" }, `'open' needs a number "time" or none, not "0"`],
+    [
+      { op: "exit", pid: 1, status: 0, signal: "9" },
+      `'exit' needs an integer "signal" or none, not "9"`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/x", argv: "x -c" },
+      `'exec' needs an array of strings "argv" or none, not "x -c"`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/x", argv: ["x", 1] },
+      `'exec' needs an array of strings "argv" or none, not ["x",1]`,
+    ],
+    [
+      { op: "link", pid: 1, from: "a", to: "b", symbolic: "yes" },
+      `'link' needs a boolean "symbolic" or none, not "yes"`,
+    ],
+    [
+      { op: "rename", pid: 1, from: "a", to: "b", to_abs: null },
+      `'rename' needs a string "to_abs" or none, not null`,
+    ],
+    [
+      { op: "unlink", pid: 1, path: "a", abs: false },
+      `'unlink' needs a string "abs" or none, not false`,
+    ],
+  ];
+  for (const [event, why] of cases) assertEquals(reason(event), why);
+});
+
+Deno.test("parseJsonLine() checks the _b64 fields", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { op: "unlink", pid: 1, path: "a", path_b64: "***" },
+      `"path_b64" is not a base64 string`,
+    ],
+    [
+      { op: "unlink", pid: 1, path: "a", path_b64: 7 },
+      `"path_b64" is not a base64 string`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/x", argv: ["a", "b"], argv_b64: [null] },
+      `'exec' needs "argv_b64" to be an array as long as "argv"`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/x", argv_b64: [null] },
+      `'exec' needs "argv_b64" to be an array as long as "argv"`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/x", argv: ["a"], argv_b64: [5] },
+      `"argv_b64" is not a base64 string`,
+    ],
+  ];
+  for (const [event, why] of cases) assertEquals(reason(event), why);
+});
+
+Deno.test("parseJsonLine() accepts every op with all its fields, and unknown fields", () => {
+  const events: TraceEvent[] = [
+    {
+      op: "exec",
+      pid: 1,
+      path: "x",
+      abs: "/x",
+      argv: ["x"],
+      error: "ENOENT",
+      time: 1.5,
+    },
+    { op: "fork", pid: 1, child: 2, time: 1 },
+    { op: "exit", pid: 2, status: 0, signal: 9 },
+    { op: "exit", pid: 2, status: 256 },
+    { op: "chdir", pid: 1, path: "d", abs: "/d" },
+    { op: "unlink", pid: 1, path: "f", error: "EACCES" },
+    {
+      op: "link",
+      pid: 1,
+      from: "t",
+      to: "l",
+      from_abs: "/t",
+      to_abs: "/l",
+      symbolic: false,
+    },
+    { op: "rename", pid: 1, from: "a", to: "b", from_abs: "/a", to_abs: "/b" },
+    {
+      op: "open",
+      pid: 1,
+      path: "o",
+      abs: "/o",
+      mode: "rw",
+      create: true,
+      trunc: true,
+    },
+    { op: "openat", pid: 1, path: "rel" },
+    { op: "stat", pid: 1, path: "s" },
+    { op: "readlink", pid: 1, path: "r", abs: "/r", error: "EINVAL", time: 2 },
+    { op: "begin", version: 5 },
+    { op: "target", pid: 100 },
+    { op: "start", time: 1497269126.786684 },
+    { op: "version", version: 4 },
+    { op: "stop", time: 1497269127 },
+    { op: "bye" },
+    { op: "comment", text: " hello" },
+  ];
+  for (const event of events) {
+    assertEquals(parseJsonLine(formatJsonLine(event), 1), event);
+  }
+  assertEquals(
+    parseJsonLine('{"op":"fork","pid":1,"child":2,"tid":3}', 1),
+    { op: "fork", pid: 1, child: 2, tid: 3 } as TraceEvent,
+  );
+});
+
+Deno.test("JsonLinesDecoder names the line of a bad event", () => {
+  assertThrows(
+    () =>
+      decodeJsonLines(
+        bytes('{"op":"bye"}\n\n{"op":"fork","pid":1}\n'),
+        5,
+      ),
+    DecodeError,
+    `Cannot decode line 3: 'fork' needs an integer "child"`,
   );
 });
