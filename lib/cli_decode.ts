@@ -105,6 +105,13 @@ export async function decodeCommand(
     }
     throw err;
   }
+  if (decoder.metaWithoutLog) {
+    io.printError(
+      `filemon: warning: ${
+        inputName(inputPath)
+      } is a .meta file without a '-- filemon acquired metadata --' section (bmake ran without filemon)`,
+    );
+  }
   if (warnings > 0) {
     io.printError(
       `filemon: skipped ${warnings} malformed line${warnings === 1 ? "" : "s"}`,

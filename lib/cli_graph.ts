@@ -178,6 +178,8 @@ export async function graphCommand(
     | { push(b: Uint8Array): TraceEvent[]; finish(): TraceEvent[] }
     | undefined;
   try {
+    // Chunks of blank lines before the first text, held until the kind is known.
+    const held: Uint8Array[] = [];
     for await (const chunk of input) {
       if (decoder === undefined) {
         // JSON Lines start with '{'; anything else is a filemon log or .meta file.
@@ -186,10 +188,14 @@ export async function graphCommand(
           i < chunk.length &&
           (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d)
         ) i++;
-        if (i === chunk.length) continue;
+        if (i === chunk.length) {
+          held.push(chunk.slice());
+          continue;
+        }
         decoder = chunk[i] === 0x7b
           ? new JsonLinesDecoder()
           : new FilemonDecoder({ cwd });
+        for (const h of held) for (const e of decoder.push(h)) builder.add(e);
       }
       for (const e of decoder.push(chunk)) builder.add(e);
     }

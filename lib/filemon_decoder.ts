@@ -104,6 +104,11 @@ export class FilemonDecoder {
     this.#mode = input === "meta" ? "meta-header" : input;
   }
 
+  /** True when the input was a .meta file whose filemon section never came. */
+  get metaWithoutLog(): boolean {
+    return this.#mode === "meta-header";
+  }
+
   /** Lines read so far. */
   get lines(): number {
     return this.#line;

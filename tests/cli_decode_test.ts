@@ -129,3 +129,26 @@ Deno.test("filemon --help, --version and decode --help", async () => {
   assertEquals(d.code, 0);
   assert(d.stdout.includes("--lenient"));
 });
+
+Deno.test("filemon decode warns about a .meta file without a filemon section", async () => {
+  const r = await runCli(["decode"], {
+    stdin: bytes("# Meta data file /obj/x.meta\nCMD cc -c x.c\nCWD /src\n"),
+  });
+  assertEquals(r.code, 0);
+  assertEquals(r.stdout, "");
+  assertStringIncludes(
+    r.stderr,
+    "is a .meta file without a '-- filemon acquired metadata --' section",
+  );
+});
+
+Deno.test("filemon graph counts lines from the start, blank ones too", async () => {
+  const r = await runCli(["graph"], {
+    stdin: bytes('\n\n{"op":"fork","pid":1}\n'),
+  });
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr,
+    `filemon: <stdin>: Cannot decode line 3: 'fork' needs an integer "child"\n`,
+  );
+});
