@@ -48,3 +48,8 @@ export async function runCli(
 export function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
+
+/** `deno run` arguments that start `filemon trace` with FFI allowed and nothing else. */
+export function traceArgs(...args: string[]): string[] {
+  return ["run", "--allow-ffi", `${ROOT}main.ts`, "trace", ...args];
+}

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { formatFilemonAbsolute, parseJsonLine } from "../lib/mod.ts";
 import { makeProject } from "./bench/trace_bench.ts";
-import { ROOT, runCli } from "./_helpers.ts";
+import { runCli, traceArgs } from "./_helpers.ts";
 
 const ready = Deno.build.os === "linux" &&
   ["gcc", "make"].every((c) =>
@@ -28,18 +28,7 @@ async function sh(cwd: string, script: string): Promise<string> {
 async function traceJsonl(cwd: string, command: string[]): Promise<string> {
   const out = `${cwd}.trace.jsonl`;
   const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      `${ROOT}main.ts`,
-      "trace",
-      "-f",
-      "jsonl",
-      "-o",
-      out,
-      "--",
-      ...command,
-    ],
+    args: traceArgs("-f", "jsonl", "-o", out, "--", ...command),
     cwd,
     stdout: "null",
     stderr: "piped",
@@ -170,11 +159,7 @@ Deno.test({
     );
     await makeProject(dir, 4);
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
+      args: traceArgs(
         "-f",
         "graph-dot",
         "--root",
@@ -185,7 +170,7 @@ Deno.test({
         "make",
         "-s",
         "app",
-      ],
+      ),
       cwd: dir,
       stdout: "null",
       stderr: "piped",

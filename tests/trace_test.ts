@@ -10,7 +10,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { decodeFilemon, parseJsonLine, type TraceEvent } from "../lib/mod.ts";
-import { ROOT } from "./_helpers.ts";
+import { ROOT, traceArgs } from "./_helpers.ts";
 
 const isLinux = Deno.build.os === "linux";
 const haveCc = isLinux && which("gcc");
@@ -50,11 +50,7 @@ async function trace(
   const out = `${dir}/trace`;
   const format = options.format ?? "jsonl";
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      `${ROOT}main.ts`,
-      "trace",
+    args: traceArgs(
       "-f",
       format,
       "-o",
@@ -62,7 +58,7 @@ async function trace(
       ...(options.flags ?? []),
       "--",
       ...command,
-    ],
+    ),
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -228,17 +224,7 @@ Deno.test({
   ignore: !isLinux,
   async fn() {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
-        "-o",
-        "-",
-        "--",
-        "echo",
-        "hi",
-      ],
+      args: traceArgs("-o", "-", "--", "echo", "hi"),
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -563,17 +549,7 @@ Deno.test({
     const dir = await tmp();
     const out = `${dir}/trace.log`;
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
-        "-o",
-        out,
-        "--",
-        "sleep",
-        "30",
-      ],
+      args: traceArgs("-o", out, "--", "sleep", "30"),
       stdout: "null",
       stderr: "piped",
     }).spawn();
@@ -694,18 +670,14 @@ Deno.test({
   async fn() {
     const dir = await tmp();
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
+      args: traceArgs(
         "-o",
         `${dir}/t.log`,
         "--",
         "sh",
         "-c",
         "echo $$; exec sleep 30",
-      ],
+      ),
       stdout: "piped",
       stderr: "null",
     }).spawn();
@@ -751,18 +723,7 @@ Deno.test({
     await Deno.writeTextFile(`${dir}/real.log`, "old\n");
     await Deno.symlink("real.log", `${dir}/link.log`);
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
-        "-o",
-        `${dir}/link.log`,
-        "--",
-        "ls",
-        "-a",
-        dir,
-      ],
+      args: traceArgs("-o", `${dir}/link.log`, "--", "ls", "-a", dir),
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -795,18 +756,7 @@ Deno.test({
     await Deno.mkdir(`${dir}/d`);
     const run = async (script: string) =>
       await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-ffi",
-          `${ROOT}main.ts`,
-          "trace",
-          "-o",
-          `${dir}/d/t.log`,
-          "--",
-          "sh",
-          "-c",
-          script,
-        ],
+        args: traceArgs("-o", `${dir}/d/t.log`, "--", "sh", "-c", script),
         cwd: dir,
         stdout: "null",
         stderr: "piped",
