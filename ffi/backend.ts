@@ -19,6 +19,8 @@ export interface TraceRequest {
   failed: boolean;
   /** Give each event a `time` (seconds since the epoch). */
   timestamps?: boolean;
+  /** Measure where the tracer's time goes (see `TraceResult.stats`). */
+  stats?: boolean;
   /** Receives every event, in order, as it happens. */
   emit(event: TraceEvent): void;
   /** Called when the tracer has nothing to do for a while (a good time to flush). */
@@ -35,6 +37,8 @@ export interface TraceResult {
   processes: number;
   /** Ptrace stops handled. */
   stops: number;
+  /** With `stats`: counts of the tracer's own work, and times in ms. */
+  stats?: Readonly<Record<string, number>>;
 }
 
 /** A way to trace a command. */

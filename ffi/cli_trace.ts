@@ -24,7 +24,7 @@ import { GraphBuilder, makePathFilter } from "../lib/graph/mod.ts";
 import { formatFilemonAbsolute } from "../lib/filemon_encoder.ts";
 import { formatJsonLine } from "../lib/jsonl.ts";
 import { encodePath } from "../lib/path.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, TraceResult } from "./backend.ts";
 import { FdOutput } from "./fd_output.ts";
 import {
   DEFAULT_CLASSES,
@@ -58,6 +58,8 @@ Options:
                      'all', 'default', or '+LIST' to add to the default set
       --failed       also record failed calls, with their errno (JSON Lines;
                      a filemon log has no room for them)
+      --stats        say where the tracer's time went (stops, ptrace and
+                     memory reads per stop, time waiting vs working)
   -h, --help         show this help
 ${GRAPH_OPTIONS_HELP}
   With -f filemon or jsonl, --root, --include and --exclude filter the records
@@ -88,7 +90,7 @@ export async function traceCommand(
   io: TraceIO,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
-    boolean: ["help", "failed", ...GRAPH_FLAGS.boolean!],
+    boolean: ["help", "failed", "stats", ...GRAPH_FLAGS.boolean!],
     string: ["output", "format", "ops", ...GRAPH_FLAGS.string!],
     collect: [...GRAPH_FLAGS.collect!],
     alias: { h: "help", o: "output", f: "format" },
@@ -160,6 +162,7 @@ export async function traceCommand(
       ops,
       failed: args.failed === true,
       timestamps: format === "jsonl",
+      stats: args.stats === true,
       emit: (event) => {
         if (keep !== undefined && !kept(event, keep)) return;
         const text = format1(event);
@@ -174,6 +177,7 @@ export async function traceCommand(
       },
     });
     exitCode = result.exitCode;
+    if (result.stats !== undefined) io.printError(statsLine(result));
     if (graph !== undefined) {
       const kind = format.slice("graph-".length) as GraphFormat;
       out.write(renderGraph(graph.finish(), kind, graphOpts));
@@ -199,6 +203,21 @@ export async function traceCommand(
     return exitCode !== 0 ? exitCode : 1;
   }
   return exitCode;
+}
+
+/** One line about the tracer's own work. */
+function statsLine(result: TraceResult): string {
+  const s = result.stats!;
+  const per = (n: number) => (n / Math.max(1, result.stops)).toFixed(2);
+  const busy = (s.loopMs - s.waitMs) / 1000;
+  return `filemon: ${result.stops} stops for ${s.events} events from ${result.processes} processes; ` +
+    `per stop ${per(s.ptrace)} ptrace, ${per(s.waitpid)} waitpid, ${
+      per(s.memReads)
+    } memory reads, ` +
+    `${per(s.proc)} /proc lookups; tracer working ${busy.toFixed(2)} s ` +
+    `(${
+      (1e6 * busy / Math.max(1, result.stops)).toFixed(1)
+    } µs a stop), waiting ${(s.waitMs / 1000).toFixed(2)} s`;
 }
 
 /** The absolute path of a one-path event, or its path as given. */

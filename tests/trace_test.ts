@@ -794,3 +794,26 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "trace --stats says where the tracer's time went",
+  ignore: !isLinux,
+  async fn() {
+    const t = await trace([
+      "sh",
+      "-c",
+      "cat /etc/hostname /etc/hostname > /dev/null",
+    ], {
+      flags: ["--stats"],
+    });
+    assertEquals(t.code, 0);
+    const m =
+      /^filemon: (\d+) stops for (\d+) events from (\d+) processes; per stop ([\d.]+) ptrace, ([\d.]+) waitpid, .* waiting [\d.]+ s\n$/
+        .exec(t.stderr);
+    if (m === null) throw new Error(`no stats line: ${t.stderr}`);
+    // sh and cat: two processes; every traced call is two stops at least.
+    assertEquals(Number(m[3]), 2);
+    assert(Number(m[1]) >= 2 * ofOp(t.events, "open").length);
+    assert(Number(m[4]) >= 1.5 && Number(m[5]) >= 0.9, t.stderr);
+  },
+});

@@ -169,6 +169,15 @@ export class LinuxTracer implements Backend {
   #rootStatus: { code: number; signal: number } | undefined;
   #processes = 0;
   #stops = 0;
+  #timing = false;
+  #stats = {
+    waitpid: 0,
+    ptrace: 0,
+    memReads: 0,
+    proc: 0,
+    events: 0,
+    waitMs: 0,
+  };
   #req!: TraceRequest;
   #ops!: ReadonlySet<OpClass>;
 
@@ -214,7 +223,10 @@ export class LinuxTracer implements Backend {
     this.#root = this.#spawn(request.argv, filter);
     this.#threads.set(this.#root, { tgid: this.#root });
     this.#processes = 1;
+    this.#timing = request.stats === true;
+    const loopStart = performance.now();
     await this.#loop();
+    const loopMs = performance.now() - loopStart;
     request.emit({ op: "stop", time: now() });
     request.emit({ op: "bye" });
     const st = this.#rootStatus ?? { code: 1, signal: 0 };
@@ -223,6 +235,7 @@ export class LinuxTracer implements Backend {
       signal: st.signal,
       processes: this.#processes,
       stops: this.#stops,
+      stats: request.stats ? { ...this.#stats, loopMs } : undefined,
     };
   }
 
@@ -304,7 +317,10 @@ export class LinuxTracer implements Backend {
     let lastTurn = performance.now();
     try {
       for (;;) {
+        const waitStart = this.#timing ? performance.now() : 0;
         const pid = libc.waitpid(-1, status, WALL);
+        this.#stats.waitpid++;
+        if (this.#timing) this.#stats.waitMs += performance.now() - waitStart;
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
           if ((++this.#stops & 255) === 0) {
@@ -393,6 +409,7 @@ export class LinuxTracer implements Backend {
   }
 
   #ptrace(request: number, tid: number, data: number): void {
+    this.#stats.ptrace++;
     if (libc.ptrace(request, tid, 0n, data === 0 ? 0n : BigInt(data)) < 0) {
       const err = errno();
       // The tracee may have been killed meanwhile; its exit comes next.
@@ -410,6 +427,7 @@ export class LinuxTracer implements Backend {
 
   /** Fetches PTRACE_GET_SYSCALL_INFO into #info; returns its op. */
   #syscallInfo(tid: number): number {
+    this.#stats.ptrace++;
     const r = libc.ptrace_buf(
       PTRACE_GET_SYSCALL_INFO,
       tid,
@@ -496,6 +514,7 @@ export class LinuxTracer implements Backend {
   }
 
   #emit(event: TraceEvent): void {
+    this.#stats.events++;
     if (this.#req.timestamps) (event as { time?: number }).time = now();
     this.#req.emit(event);
   }
@@ -695,13 +714,8 @@ export class LinuxTracer implements Backend {
   }
 
   #readlink(path: string): string | undefined {
-    const n = Number(
-      libc.readlink(
-        cstring(utf8.encode(path)),
-        this.#link,
-        PATH_MAX_N,
-      ),
-    );
+    this.#stats.proc++;
+    const n = libc.readlink(cstring(utf8.encode(path)), this.#link, PATH_MAX_N);
     return n < 0 ? undefined : decodePath(this.#link, 0, n);
   }
 
@@ -711,6 +725,7 @@ export class LinuxTracer implements Backend {
     setU64(this.#localView, 8, len);
     setU64(this.#remoteView, 0, addr);
     setU64(this.#remoteView, 8, len);
+    this.#stats.memReads++;
     return libc.process_vm_readv(
       tid,
       this.#localIov,
@@ -762,6 +777,7 @@ export class LinuxTracer implements Backend {
   #eventMsg(tid: number): number {
     this.#msg32[0] = 0;
     this.#msg32[1] = 0;
+    this.#stats.ptrace++;
     libc.ptrace_buf(PTRACE_GETEVENTMSG, tid, 0n, this.#msg8);
     return this.#msg32[0];
   }
@@ -794,15 +810,19 @@ export class LinuxTracer implements Backend {
     return argv;
   }
 
+  /** A clone made a thread of `tgid` when /proc lists it among its tasks. */
+  #isThreadOf(tgid: number, child: number): boolean {
+    this.#stats.proc++;
+    return libc.access(
+      cstring(utf8.encode(`/proc/${tgid}/task/${child}`)),
+      0,
+    ) === 0;
+  }
+
   #forked(tid: number, thread: Thread, event: number): void {
     const child = this.#eventMsg(tid);
     const isThread = event === EVENT_CLONE &&
-      libc.access(
-          cstring(
-            utf8.encode(`/proc/${thread.tgid}/task/${child}`),
-          ),
-          0,
-        ) === 0;
+      this.#isThreadOf(thread.tgid, child);
     const tgid = isThread ? thread.tgid : child;
     const known = this.#threads.get(child);
     if (known !== undefined) known.tgid = tgid;
