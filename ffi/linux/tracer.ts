@@ -17,6 +17,7 @@
 import type {
   ExecEvent,
   ExtraEvent,
+  ExtraOp,
   OpenEvent,
   StatEvent,
   TraceEvent,
@@ -651,17 +652,7 @@ export class LinuxTracer implements Backend {
     tid: number,
     pid: number,
     p: Pending,
-    op:
-      | "unlink"
-      | "rmdir"
-      | "mkdir"
-      | "truncate"
-      | "chmod"
-      | "chown"
-      | "utime"
-      | "stat"
-      | "access"
-      | "readlink",
+    op: ExtraOp | "stat" | "unlink",
     error: string | undefined,
   ): void {
     const { path, abs } = this.#path(tid, pid, p, p.spec.path!, p.spec.dirfd);
