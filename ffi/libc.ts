@@ -199,14 +199,23 @@ export function check<T extends number | bigint>(
   return result;
 }
 
-/** A NUL-terminated copy of a string's bytes, for `const char *` arguments. */
+/**
+ * A NUL-terminated copy of a string's bytes, for `const char *` arguments.
+ * Its memory comes from an explicit ArrayBuffer, which V8 never keeps on its
+ * moving heap, so its address (see `addressOf`) stays valid.
+ */
 export function cstring(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes.length + 1);
+  const out = new Uint8Array(new ArrayBuffer(bytes.length + 1));
   out.set(bytes);
   return out;
 }
 
-/** The address of a buffer, for arguments passed as integers. */
+/**
+ * The address of a buffer, for pointers stored inside other buffers (argv
+ * arrays, struct fields). Give it buffers made from an explicit ArrayBuffer
+ * (like `cstring`'s) or larger than 64 bytes: small typed arrays may live on
+ * V8's moving heap.
+ */
 export function addressOf(buffer: Uint8Array<ArrayBuffer>): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
 }

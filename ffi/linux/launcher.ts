@@ -30,7 +30,7 @@ function fail(message: string): number {
 }
 
 function readExactly(fd: number, n: number): Uint8Array<ArrayBuffer> | null {
-  const buf = new Uint8Array(Math.max(n, 64));
+  const buf = new Uint8Array(new ArrayBuffer(Math.max(n, 64)));
   let got = 0;
   while (got < n) {
     const r = Number(libc.read(fd, buf.subarray(got), BigInt(n - got)));
