@@ -168,21 +168,22 @@ export async function benchTrace(argv: string[]): Promise<void> {
   const filemon = [deno, "run", "--allow-ffi", `${ROOT}main.ts`, "trace"];
   const strace = await straceKnows(traceSet(undefined));
   const straceAll = await straceKnows(traceSet("all"));
+  const straceArgv = (calls: string[], out: string) => [
+    "strace",
+    "-f",
+    "--seccomp-bpf",
+    "-qq",
+    "-e",
+    `trace=${calls.join(",")}`,
+    "-o",
+    out,
+    ...make,
+  ];
   const variants: { name: string; argv: string[] }[] = [
     { name: "untraced", argv: make },
     {
       name: "strace --seccomp-bpf",
-      argv: [
-        "strace",
-        "-f",
-        "--seccomp-bpf",
-        "-qq",
-        "-e",
-        `trace=${strace.join(",")}`,
-        "-o",
-        `${dir}/strace.out`,
-        ...make,
-      ],
+      argv: straceArgv(strace, `${dir}/strace.out`),
     },
     {
       name: "filemon trace",
@@ -190,17 +191,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
     },
     {
       name: "strace, probes too",
-      argv: [
-        "strace",
-        "-f",
-        "--seccomp-bpf",
-        "-qq",
-        "-e",
-        `trace=${straceAll.join(",")}`,
-        "-o",
-        `${dir}/strace-all.out`,
-        ...make,
-      ],
+      argv: straceArgv(straceAll, `${dir}/strace-all.out`),
     },
     {
       name: "filemon --ops all --failed",
