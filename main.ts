@@ -6,13 +6,21 @@
  *     filemon decode [FILE|-] [options]
  *     filemon graph [FILE|-] [options]
  *
- * Commands are loaded on demand, so the tracer's launcher (the same program
- * started with a hidden first argument) loads almost nothing.
+ * The same file runs under Deno (`deno run --allow-ffi main.ts`), under Bun
+ * (`bun main.ts`) and as a compiled binary. It hands each command the I/O
+ * and, for `trace`, the backend of this system. Commands are loaded on
+ * demand, so the tracer's launcher (this program started with a hidden first
+ * argument) loads almost nothing.
  *
  * @module
  */
 
-import { args, exit, LAUNCH_ARG, VERSION } from "./ffi/runtime/process.ts";
+import { LAUNCH_ARG } from "./ffi/posix/launch_arg.ts";
+import { proc } from "./ffi/runtime/process.ts";
+import meta from "./deno.json" with { type: "json" };
+
+/** The tool's version (deno.json's). */
+export const VERSION: string = meta.version;
 
 const HELP =
   `filemon ${VERSION}: record every file a command's process tree touches
@@ -26,39 +34,52 @@ Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
   -V, --version   show the version`;
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the command line `argv`; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === LAUNCH_ARG) {
     // The compiled binary started again as the tracer's launcher.
-    const { launch } = await import("./ffi/linux/launcher.ts");
-    return launch(rest);
+    const { launch } = await import("./ffi/posix/launcher.ts");
+    return await launch(rest);
   }
-  const { UsageError } = await import("./lib/cli_args.ts");
-  const io = await import("./ffi/runtime/io.ts");
+  const { UsageError } = await import("./lib/cli/args.ts");
+  const { printError, printLine } = await import("./lib/cli/io.ts");
+  const runtimeFiles = await import("./ffi/runtime/files.ts");
+  const io = { files: runtimeFiles.files, input: runtimeFiles.input };
   try {
     switch (command) {
       case undefined:
-        io.printError(HELP);
+        printError(io, HELP);
         return 2;
       case "-h":
       case "--help":
       case "help":
-        console.log(HELP);
+        printLine(io, HELP);
         return 0;
       case "-V":
       case "--version":
-        console.log(`filemon ${VERSION}`);
+        printLine(io, `filemon ${VERSION}`);
         return 0;
       case "trace": {
-        const { traceCommand } = await import("./ffi/cli_trace.ts");
-        return await traceCommand(rest, io);
+        const { traceCommand } = await import("./lib/cli/trace.ts");
+        const { signals } = await import("./ffi/runtime/signals.ts");
+        // The trace is written through libc: under Deno, trace needs
+        // --allow-ffi and nothing else.
+        const { libcFiles } = await import("./ffi/libc/files.ts");
+        const { backendFor } = await import("./ffi/backend_for.ts");
+        return await traceCommand(
+          rest,
+          { files: libcFiles, input: io.input },
+          backendFor,
+          signals,
+        );
       }
       case "graph": {
-        const { graphCommand } = await import("./lib/cli_graph.ts");
+        const { graphCommand } = await import("./lib/cli/graph.ts");
         return await graphCommand(rest, io);
       }
       case "decode": {
-        const { decodeCommand } = await import("./lib/cli_decode.ts");
+        const { decodeCommand } = await import("./lib/cli/decode.ts");
         return await decodeCommand(rest, io);
       }
       default:
@@ -68,14 +89,15 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.printError(`filemon: ${err.message}`);
+      printError(io, `filemon: ${err.message}`);
       return 2;
     }
-    io.printError(
+    printError(
+      io,
       `filemon: ${err instanceof Error ? err.message : String(err)}`,
     );
     return 1;
   }
 }
 
-if (import.meta.main) exit(await main(args()));
+if (import.meta.main) proc.exit(await main(proc.args()));

@@ -34,6 +34,7 @@ export interface LineSink {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LineSplitter } from "./_lines.ts";
  * const seen: string[] = [];
  * const sink = {
@@ -45,8 +46,8 @@ export interface LineSink {
  * const bytes = new TextEncoder().encode("ab\ncd");
  * s.push(bytes, sink);
  * s.push(new TextEncoder().encode("\nabcdefgh\nz"), sink);
- * console.assert(seen.join() === "ab,cd,(too long)");
- * console.assert(new TextDecoder().decode(s.finish()) === "z");
+ * assertEquals(seen, ["ab", "cd", "(too long)"]);
+ * assertEquals(new TextDecoder().decode(s.finish()), "z");
  * ```
  */
 export class LineSplitter {

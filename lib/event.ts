@@ -235,9 +235,10 @@ const ACTION_SET: ReadonlySet<string> = new Set(ACTION_OPS);
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isAction } from "./event.ts";
- * console.assert(isAction({ op: "fork", pid: 1, child: 2 }));
- * console.assert(!isAction({ op: "bye" }));
+ * assertEquals(isAction({ op: "fork", pid: 1, child: 2 }), true);
+ * assertEquals(isAction({ op: "bye" }), false);
  * ```
  */
 export function isAction(event: TraceEvent): event is ActionEvent {
@@ -253,9 +254,24 @@ export function isAction(event: TraceEvent): event is ActionEvent {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { exitCode } from "./event.ts";
- * console.assert(exitCode({ op: "exit", pid: 1, status: 2 }, 4).code === 2);
- * console.assert(exitCode({ op: "exit", pid: 1, status: 256 }, 5).code === 1);
+ * assertEquals(exitCode({ op: "exit", pid: 1, status: 2 }, 4), {
+ *   code: 2,
+ *   signal: 0,
+ * });
+ * assertEquals(exitCode({ op: "exit", pid: 1, status: 256 }, 5), {
+ *   code: 1,
+ *   signal: 0,
+ * });
+ * assertEquals(exitCode({ op: "exit", pid: 1, status: 9 }), {
+ *   code: 0,
+ *   signal: 9,
+ * });
+ * assertEquals(exitCode({ op: "exit", pid: 1, status: 0, signal: 15 }), {
+ *   code: 0,
+ *   signal: 15,
+ * });
  * ```
  */
 export function exitCode(
@@ -269,4 +285,20 @@ export function exitCode(
     return { code: (event.status >> 8) & 0xff, signal: event.status & 0x7f };
   }
   return { code: event.status, signal: 0 };
+}
+
+/**
+ * The path a one-path event names: its absolute form when known, else the
+ * path as passed.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { pathOf } from "./event.ts";
+ * assertEquals(pathOf({ path: "a", abs: "/w/a" }), "/w/a");
+ * assertEquals(pathOf({ path: "a" }), "a");
+ * ```
+ */
+export function pathOf(event: { path: string; abs?: string }): string {
+  return event.abs ?? event.path;
 }

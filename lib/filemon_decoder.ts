@@ -68,12 +68,15 @@ const NL = 10;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FilemonDecoder } from "./filemon_decoder.ts";
  * const decoder = new FilemonDecoder({ cwd: "/src" });
  * const events = decoder.push(new TextEncoder().encode("V 5\nR 7 main.c\n"));
  * events.push(...decoder.finish());
- * console.assert(events[1].op === "open");
- * console.assert((events[1] as { abs?: string }).abs === "/src/main.c");
+ * assertEquals(events, [
+ *   { op: "version", version: 5 },
+ *   { op: "open", pid: 7, path: "main.c", abs: "/src/main.c", mode: "r" },
+ * ]);
  * ```
  */
 export class FilemonDecoder {
@@ -413,13 +416,14 @@ export class FilemonDecoder {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FilemonDecoderStream } from "./filemon_decoder.ts";
  * const log = "# filemon version 5\nV 5\nE 9 /bin/true\nX 9 0 0\n# Bye bye\n";
  * const events = await Array.fromAsync(
  *   ReadableStream.from([new TextEncoder().encode(log)])
  *     .pipeThrough(new FilemonDecoderStream()),
  * );
- * console.assert(events.length === 5);
+ * assertEquals(events.map((e) => e.op), ["begin", "version", "exec", "exit", "bye"]);
  * ```
  */
 export class FilemonDecoderStream
@@ -442,9 +446,10 @@ export class FilemonDecoderStream
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeFilemon } from "./filemon_decoder.ts";
  * const events = decodeFilemon("V 5\nM 3 'a.tmp' 'a'\n");
- * console.assert(events[1].op === "rename");
+ * assertEquals(events[1], { op: "rename", pid: 3, from: "a.tmp", to: "a" });
  * ```
  */
 export function decodeFilemon(

@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { TraceEvent } from "./event.ts";
-import { encodePath } from "./path.ts";
+import { pathOf, type TraceEvent } from "./event.ts";
+import { BatchEncoder } from "./batch_encoder.ts";
 
 /** Formats seconds since the epoch as filemon's `SEC.USEC` (six digits). */
 export function formatTime(time: number): string {
@@ -25,10 +25,15 @@ export function formatTime(time: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatFilemon } from "./filemon_encoder.ts";
- * console.assert(
- *   formatFilemon({ op: "open", pid: 4, path: "/etc/motd", mode: "rw" }) ===
- *     "R 4 /etc/motd\nW 4 /etc/motd\n",
+ * assertEquals(
+ *   formatFilemon({ op: "open", pid: 4, path: "/etc/motd", mode: "rw" }),
+ *   "R 4 /etc/motd\nW 4 /etc/motd\n",
+ * );
+ * assertEquals(
+ *   formatFilemon({ op: "mkdir", pid: 4, path: "/tmp/d" }),
+ *   "",
  * );
  * ```
  */
@@ -89,10 +94,11 @@ export function formatFilemon(event: TraceEvent): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatFilemonAbsolute } from "./filemon_encoder.ts";
- * console.assert(
- *   formatFilemonAbsolute({ op: "unlink", pid: 4, path: "x", abs: "/w/x" }) ===
- *     "D 4 /w/x\n",
+ * assertEquals(
+ *   formatFilemonAbsolute({ op: "unlink", pid: 4, path: "x", abs: "/w/x" }),
+ *   "D 4 /w/x\n",
  * );
  * ```
  */
@@ -128,11 +134,12 @@ export function formatFilemonAbsolute(event: TraceEvent): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FilemonEncoderStream } from "./filemon_encoder.ts";
  * const stream = ReadableStream.from([[{ op: "bye" } as const]])
  *   .pipeThrough(new FilemonEncoderStream());
- * const [bytes] = await Array.fromAsync(stream);
- * console.assert(new TextDecoder().decode(bytes) === "# Bye bye\n");
+ * const chunks = await Array.fromAsync(stream);
+ * assertEquals(chunks.map((b) => new TextDecoder().decode(b)), ["# Bye bye\n"]);
  * ```
  */
 export class FilemonEncoderStream
@@ -147,9 +154,42 @@ export class FilemonEncoderStream
   }
 }
 
+let encoder: BatchEncoder | undefined;
+
 /** Encodes a batch of events as log bytes (paths keep their raw bytes). */
 export function encodeFilemon(events: Iterable<TraceEvent>): Uint8Array {
-  let text = "";
-  for (const event of events) text += formatFilemon(event);
-  return encodePath(text);
+  encoder ??= new BatchEncoder(formatFilemon);
+  // A copy: the encoder's bytes are only good until its next batch.
+  return encoder.encode(events).slice();
+}
+
+/**
+ * Whether filemon's line format can carry an event's paths: not a newline,
+ * nor `' '` in a link or rename (which separates its two quoted paths).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { fitsFilemon } from "./filemon_encoder.ts";
+ * assertEquals(fitsFilemon({ op: "unlink", pid: 1, path: "/a\nb" }), false);
+ * assertEquals(
+ *   fitsFilemon({ op: "rename", pid: 1, from: "/a' 'b", to: "/c" }),
+ *   false,
+ * );
+ * assertEquals(fitsFilemon({ op: "open", pid: 1, path: "/a b", mode: "r" }), true);
+ * ```
+ */
+export function fitsFilemon(event: TraceEvent): boolean {
+  switch (event.op) {
+    case "link":
+    case "rename": {
+      const a = event.from_abs ?? event.from;
+      const b = event.to_abs ?? event.to;
+      return !a.includes("\n") && !b.includes("\n") && !a.includes("' '") &&
+        !b.includes("' '");
+    }
+    default:
+      return !("path" in event) ||
+        !pathOf(event).includes("\n");
+  }
 }

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { BatchEncoder } from "./batch_encoder.ts";
 import { DecodeError } from "./decode_error.ts";
 import type { TraceEvent } from "./event.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
@@ -90,9 +91,10 @@ function argvJson(argv: string[]): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatJsonLine } from "./jsonl.ts";
  * const line = formatJsonLine({ op: "open", pid: 1, path: "a\udcff", mode: "r" });
- * console.assert(line === '{"op":"open","pid":1,"path":"a\ufffd","mode":"r","path_b64":"Yf8="}');
+ * assertEquals(line, '{"op":"open","pid":1,"path":"a\ufffd","mode":"r","path_b64":"Yf8="}');
  * ```
  */
 export function formatJsonLine(event: TraceEvent): string {
@@ -152,11 +154,13 @@ export function formatJsonLine(event: TraceEvent): string {
   }
 }
 
+let encoder: BatchEncoder | undefined;
+
 /** Encodes a batch of events as JSON Lines bytes. */
 export function encodeJsonLines(events: Iterable<TraceEvent>): Uint8Array {
-  let text = "";
-  for (const event of events) text += formatJsonLine(event) + "\n";
-  return new TextEncoder().encode(text);
+  encoder ??= new BatchEncoder((event) => formatJsonLine(event) + "\n");
+  // A copy: the encoder's bytes are only good until its next batch.
+  return encoder.encode(events).slice();
 }
 
 /**
@@ -164,11 +168,12 @@ export function encodeJsonLines(events: Iterable<TraceEvent>): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { JsonLinesEncoderStream } from "./jsonl.ts";
  * const stream = ReadableStream.from([[{ op: "bye" } as const]])
  *   .pipeThrough(new JsonLinesEncoderStream());
- * const [bytes] = await Array.fromAsync(stream);
- * console.assert(new TextDecoder().decode(bytes) === '{"op":"bye"}\n');
+ * const chunks = await Array.fromAsync(stream);
+ * assertEquals(chunks.map((b) => new TextDecoder().decode(b)), ['{"op":"bye"}\n']);
  * ```
  */
 export class JsonLinesEncoderStream
@@ -296,9 +301,16 @@ function fromBase64(b64: unknown, field: string, line: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { DecodeError } from "./decode_error.ts";
  * import { parseJsonLine } from "./jsonl.ts";
  * const e = parseJsonLine('{"op":"unlink","pid":3,"path":"a\ufffd","path_b64":"Yf8="}', 1);
- * console.assert(e.op === "unlink" && e.path === "a\udcff");
+ * assertEquals(e, { op: "unlink", pid: 3, path: "a\udcff" });
+ * assertThrows(
+ *   () => parseJsonLine('{"op":"unlink","path":"a"}', 7),
+ *   DecodeError,
+ *   `'unlink' needs an integer "pid"`,
+ * );
  * ```
  */
 export function parseJsonLine(text: string, line: number): TraceEvent {
@@ -371,10 +383,14 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { JsonLinesDecoder } from "./jsonl.ts";
  * const d = new JsonLinesDecoder();
- * const events = d.push(new TextEncoder().encode('{"op":"bye"}\n'));
- * console.assert(events.length === 1 && d.finish().length === 0);
+ * const events = d.push(new TextEncoder().encode('{"op":"bye"}\n{"op":"ta'));
+ * assertEquals(events, [{ op: "bye" }]);
+ * assertEquals(d.push(new TextEncoder().encode('rget","pid":5}')), []);
+ * assertEquals(d.finish(), [{ op: "target", pid: 5 }]);
+ * assertEquals(d.lines, 2);
  * ```
  */
 export class JsonLinesDecoder {

@@ -4,11 +4,12 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeFilemon, formatJsonLine } from "./mod.ts";
  * const [event] = decodeFilemon("W 12 /tmp/out\n");
- * console.assert(
- *   formatJsonLine(event) ===
- *     '{"op":"open","pid":12,"path":"/tmp/out","abs":"/tmp/out","mode":"w"}',
+ * assertEquals(
+ *   formatJsonLine(event),
+ *   '{"op":"open","pid":12,"path":"/tmp/out","abs":"/tmp/out","mode":"w"}',
  * );
  * ```
  *

@@ -122,9 +122,11 @@ export function pathFromBase64(b64: string): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resolvePath } from "./path.ts";
- * console.assert(resolvePath("/usr/src", "../lib/./x.h") === "/usr/lib/x.h");
- * console.assert(resolvePath("/a", "/b//c/") === "/b/c");
+ * assertEquals(resolvePath("/usr/src", "../lib/./x.h"), "/usr/lib/x.h");
+ * assertEquals(resolvePath("/a", "/b//c/"), "/b/c");
+ * assertEquals(resolvePath("/w", "x"), "/w/x");
  * ```
  */
 export function resolvePath(base: string, path: string): string {

@@ -60,10 +60,33 @@ const jump = (code: number, k: number, jt: number, jf: number): Insn => ({
  *
  * @example
  * ```ts
- * import { buildFilter } from "./seccomp.ts";
+ * import { assertEquals } from "@std/assert";
+ * import {
+ *   buildFilter,
+ *   SECCOMP_RET_ALLOW as ALLOW,
+ *   SECCOMP_RET_TRACE as TRACE,
+ * } from "./seccomp.ts";
  * import { X86_64 } from "./syscalls/x86_64.ts";
  * const prog = buildFilter([X86_64], new Set(["openat", "execve"]));
- * console.assert(prog.length % 8 === 0);
+ * // Each `struct sock_filter` is 8 bytes: code (u16), jt, jf (u8), k (u32).
+ * const view = new DataView(prog.buffer, prog.byteOffset, prog.byteLength);
+ * const insns = Array.from({ length: prog.length / 8 }, (_, i) => [
+ *   view.getUint16(i * 8, true),
+ *   view.getUint8(i * 8 + 2),
+ *   view.getUint8(i * 8 + 3),
+ *   view.getUint32(i * 8 + 4, true),
+ * ]);
+ * assertEquals(insns, [
+ *   [0x20, 0, 0, 4], // load seccomp_data.arch
+ *   [0x15, 1, 0, X86_64.audit], // x86_64: to its block
+ *   [0x06, 0, 0, TRACE], // an unknown architecture is traced
+ *   [0x20, 0, 0, 0], // load seccomp_data.nr
+ *   [0x15, 0, 1, 257], // openat
+ *   [0x06, 0, 0, TRACE],
+ *   [0x15, 0, 1, 59], // execve
+ *   [0x06, 0, 0, TRACE],
+ *   [0x06, 0, 0, ALLOW], // any other call
+ * ]);
  * ```
  */
 export function buildFilter(

@@ -1,23 +1,16 @@
 /**
- * Signal listeners: `Deno.addSignalListener` today; Bun's `process.on`
- * slots in here.
+ * Signal listeners: `Deno.addSignalListener` or Bun's `process.on`, chosen
+ * once.
  *
  * @module
  */
 
-/** Signals the tracer listens to. */
-export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
+import type { Signals } from "./types.ts";
+import { IS_BUN } from "./which.ts";
 
-/** Linux numbers of those signals. */
-export const SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGTERM: 15,
-};
+export type { SignalName, Signals } from "./types.ts";
 
-/** Calls `handler` on each `signal`; returns a function that stops listening. */
-export function onSignal(signal: SignalName, handler: () => void): () => void {
-  Deno.addSignalListener(signal, handler);
-  return () => Deno.removeSignalListener(signal, handler);
-}
+/** The runtime's signal listeners. */
+export const signals: Signals = IS_BUN
+  ? (await import("./bun/signals.ts")).signals
+  : (await import("./deno/signals.ts")).signals;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { pathOf, type TraceEvent } from "../event.ts";
 import { resolvePath } from "../path.ts";
 import { globToRegExp } from "./glob.ts";
 
@@ -144,4 +145,38 @@ export function makePathFilter(
     if (include.length > 0 && !include.some(matches)) return false;
     return !exclude.some(matches);
   };
+}
+
+/**
+ * Whether a trace record passes a path filter: the process tree (exec, fork,
+ * exit, chdir) always does; a link or rename when either path does; any
+ * other record by its absolute path.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { eventKept, makePathFilter } from "./filter.ts";
+ * const keep = makePathFilter({ root: "/w" });
+ * assertEquals(eventKept({ op: "open", pid: 1, path: "/etc/x", mode: "r" }, keep), false);
+ * assertEquals(eventKept({ op: "exec", pid: 1, path: "/bin/sh" }, keep), true);
+ * assertEquals(eventKept({ op: "rename", pid: 1, from: "/tmp/a", to: "/w/a" }, keep), true);
+ * ```
+ */
+export function eventKept(
+  event: TraceEvent,
+  keep: (absPath: string) => boolean,
+): boolean {
+  switch (event.op) {
+    case "exec":
+    case "fork":
+    case "exit":
+    case "chdir":
+      return true;
+    case "link":
+    case "rename":
+      return keep(event.from_abs ?? event.from) ||
+        keep(event.to_abs ?? event.to);
+    default:
+      return "path" in event ? keep(pathOf(event)) : true;
+  }
 }

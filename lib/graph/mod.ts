@@ -50,6 +50,7 @@ export {
 export { globToRegExp } from "./glob.ts";
 export {
   displayPath,
+  eventKept,
   isUnder,
   makePathFilter,
   type PathFilterOptions,

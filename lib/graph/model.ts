@@ -214,6 +214,22 @@ interface MutableFile {
 
 const ENOENT = new Set(["ENOENT", "ENOTDIR"]);
 
+/** True when process `a` is `b` or one of its ancestors (ids index `processes`). */
+function isAncestor(
+  processes: readonly { readonly parent?: number }[],
+  a: number,
+  b: number,
+): boolean {
+  for (
+    let q: number | undefined = b;
+    q !== undefined;
+    q = processes[q].parent
+  ) {
+    if (q === a) return true;
+  }
+  return false;
+}
+
 /**
  * Builds a `Graph` from trace events, one at a time.
  *
@@ -389,7 +405,9 @@ export class GraphBuilder {
     if (seen !== undefined && child !== pid) {
       // The child's own events came first (or the pid was reused without an exit).
       const c = this.#processes[seen];
-      if (c.parent === undefined && !this.#isAncestor(c.id, parent.id)) {
+      if (
+        c.parent === undefined && !isAncestor(this.#processes, c.id, parent.id)
+      ) {
         c.parent = parent.id;
         c.ppid = parent.pid;
         c.start = Math.min(c.start, this.#seq);
@@ -406,17 +424,6 @@ export class GraphBuilder {
       }
     }
     this.#newProcess(child, parent);
-  }
-
-  #isAncestor(a: number, b: number): boolean {
-    for (
-      let q: number | undefined = b;
-      q !== undefined;
-      q = this.#processes[q].parent
-    ) {
-      if (q === a) return true;
-    }
-    return false;
   }
 
   #exit(event: ExitEvent): void {
@@ -602,14 +609,7 @@ export class Graph {
 
   /** True when process `a` is `b` or one of its ancestors. */
   isAncestor(a: number, b: number): boolean {
-    for (
-      let q: number | undefined = b;
-      q !== undefined;
-      q = this.processes[q].parent
-    ) {
-      if (q === a) return true;
-    }
-    return false;
+    return isAncestor(this.processes, a, b);
   }
 
   /** The ids of a process and all its descendants, parents before children. */

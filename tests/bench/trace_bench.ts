@@ -12,11 +12,8 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import {
-  callsFor,
-  DEFAULT_CLASSES,
-  parseOps,
-} from "../../ffi/linux/syscalls/semantics.ts";
+import { callsFor } from "../../ffi/linux/syscalls/semantics.ts";
+import { DEFAULT_CLASSES, parseOps } from "../../lib/ops.ts";
 import { X86_64 } from "../../ffi/linux/syscalls/x86_64.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

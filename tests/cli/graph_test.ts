@@ -4,15 +4,12 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { formatFilemonAbsolute, parseJsonLine } from "../lib/mod.ts";
-import { makeProject } from "./bench/trace_bench.ts";
-import { runCli, traceArgs } from "./_helpers.ts";
+import { formatFilemonAbsolute, parseJsonLine } from "../../lib/mod.ts";
+import { makeProject } from "../bench/trace_bench.ts";
+import { FILEMON, installed, runCli, traceArgs } from "../_helpers.ts";
 
 const ready = Deno.build.os === "linux" &&
-  ["gcc", "make"].every((c) =>
-    new Deno.Command("sh", { args: ["-c", `command -v ${c}`], stdout: "null" })
-      .outputSync().success
-  );
+  ["gcc", "make"].every(installed);
 
 async function sh(cwd: string, script: string): Promise<string> {
   const r = await new Deno.Command("sh", {
@@ -27,7 +24,7 @@ async function sh(cwd: string, script: string): Promise<string> {
 
 async function traceJsonl(cwd: string, command: string[]): Promise<string> {
   const out = `${cwd}.trace.jsonl`;
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await new Deno.Command(FILEMON, {
     args: traceArgs("-f", "jsonl", "-o", out, "--", ...command),
     cwd,
     stdout: "null",
@@ -158,7 +155,7 @@ Deno.test({
       await Deno.makeTempDir({ prefix: "filemon-g-" }),
     );
     await makeProject(dir, 4);
-    const r = await new Deno.Command(Deno.execPath(), {
+    const r = await new Deno.Command(FILEMON, {
       args: traceArgs(
         "-f",
         "graph-dot",
@@ -179,10 +176,7 @@ Deno.test({
     const dot = await Deno.readTextFile(`${dir}/graph.dot`);
     assert(dot.startsWith("digraph"));
     assertStringIncludes(dot, '"obj/u0.o"');
-    const haveDot =
-      new Deno.Command("sh", { args: ["-c", "command -v dot"], stdout: "null" })
-        .outputSync().success;
-    if (haveDot) {
+    if (installed("dot")) {
       const svg = await new Deno.Command("dot", {
         args: ["-Tsvg", `${dir}/graph.dot`],
         stdout: "piped",

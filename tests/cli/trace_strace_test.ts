@@ -39,42 +39,25 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { parseJsonLine } from "../lib/jsonl.ts";
-import { decodePath } from "../lib/path.ts";
-import type { TraceEvent } from "../lib/event.ts";
-import {
-  callsFor,
-  parseOps,
-  SYSCALLS,
-} from "../ffi/linux/syscalls/semantics.ts";
-import type { SyscallTable } from "../ffi/linux/syscalls/types.ts";
-import { AARCH64 } from "../ffi/linux/syscalls/aarch64.ts";
-import { X86_64 } from "../ffi/linux/syscalls/x86_64.ts";
-import { ROOT } from "./_helpers.ts";
+import { parseJsonLine } from "../../lib/jsonl.ts";
+import { decodePath } from "../../lib/path.ts";
+import type { TraceEvent } from "../../lib/event.ts";
+import { callsFor, SYSCALLS } from "../../ffi/linux/syscalls/semantics.ts";
+import { parseOps } from "../../lib/ops.ts";
+import type { SyscallTable } from "../../ffi/linux/syscalls/types.ts";
+import { AARCH64 } from "../../ffi/linux/syscalls/aarch64.ts";
+import { X86_64 } from "../../ffi/linux/syscalls/x86_64.ts";
+import { FILEMON, installed, traceArgs } from "../_helpers.ts";
 
 // ---------------------------------------------------------------------------
 // Tools
 
-async function have(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(cmd, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
 const onLinux = Deno.build.os === "linux" &&
   (Deno.build.arch === "x86_64" || Deno.build.arch === "aarch64");
-const haveStrace = onLinux && await have("strace", ["-V"]);
-const haveMake = onLinux && await have("make", ["--version"]);
-const haveCc = haveMake && await have("gcc", ["--version"]);
-const havePython = onLinux && await have("python3", ["--version"]);
+const haveStrace = onLinux && installed("strace");
+const haveMake = onLinux && installed("make");
+const haveCc = haveMake && installed("gcc");
+const havePython = onLinux && installed("python3");
 
 /** `--ops` for both tracers: filemon's default set plus mkdir and rmdir. */
 const OPS = "default,mkdir,rmdir";
@@ -719,20 +702,17 @@ async function compare(w: Workload): Promise<Both> {
     await fresh(dir, w);
     const f = await run(
       [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
-        "-f",
-        "jsonl",
-        "-o",
-        filemonOut,
-        "--ops",
-        OPS,
-        "--",
-        ...w.command,
+        FILEMON,
+        ...traceArgs(
+          "-f",
+          "jsonl",
+          "-o",
+          filemonOut,
+          "--ops",
+          OPS,
+          "--",
+          ...w.command,
+        ),
       ],
       dir,
       filemonOut,

@@ -7,8 +7,8 @@ import {
   FilemonDecoder,
   FilemonDecoderStream,
   type TraceEvent,
-} from "../lib/mod.ts";
-import { bytes, SAMPLES } from "./_helpers.ts";
+} from "../../lib/mod.ts";
+import { bytes, SAMPLES } from "../_helpers.ts";
 
 const SAMPLE_FILES = [
   "freebsd-v5-sleep.log",

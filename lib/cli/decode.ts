@@ -12,24 +12,15 @@ import {
   parseCommandArgs,
   stringFlag,
   UsageError,
-} from "./cli_args.ts";
-import { DecodeError } from "./decode_error.ts";
-import { FilemonDecoder } from "./filemon_decoder.ts";
-import { BatchEncoder } from "./batch_encoder.ts";
-import { formatFilemon } from "./filemon_encoder.ts";
-import { formatJsonLine } from "./jsonl.ts";
-import type { TraceEvent } from "./event.ts";
-
-/** The I/O the command needs, provided by the runtime shim. */
-export interface CommandIO {
-  openInput(path: string | undefined): Promise<ReadableStream<Uint8Array>>;
-  openOutput(path: string | undefined): Promise<{
-    write(bytes: Uint8Array): Promise<void>;
-    close(): Promise<void>;
-    abort(): Promise<void>;
-  }>;
-  printError(line: string): void;
-}
+} from "./args.ts";
+import { type CommandIO, openInput, printError, printLine } from "./io.ts";
+import { Output } from "./output.ts";
+import { DecodeError } from "../decode_error.ts";
+import { FilemonDecoder } from "../filemon_decoder.ts";
+import { BatchEncoder } from "../batch_encoder.ts";
+import { formatFilemon } from "../filemon_encoder.ts";
+import { formatJsonLine } from "../jsonl.ts";
+import type { TraceEvent } from "../event.ts";
 
 export const DECODE_HELP =
   `filemon decode: turn a filemon log or bmake .meta file into JSON Lines
@@ -62,7 +53,7 @@ export async function decodeCommand(
     alias: { h: "help", f: "format", o: "output" },
   });
   if (args.help) {
-    console.log(DECODE_HELP);
+    printLine(io, DECODE_HELP);
     return 0;
   }
   const format = choiceFlag(args, "format", ["jsonl", "filemon"], "jsonl");
@@ -73,7 +64,7 @@ export async function decodeCommand(
   }
   const cwd = absolutePathFlag(args, "cwd");
   const inputPath = args._[0];
-  const input = await io.openInput(inputPath);
+  const input = await openInput(io, inputPath);
   let warnings = 0;
   const decoder = new FilemonDecoder({
     cwd,
@@ -81,39 +72,44 @@ export async function decodeCommand(
     input: args.meta === true ? "meta" : "auto",
     onWarning: (err) => {
       warnings++;
-      io.printError(`filemon: warning: ${err.message}`);
+      printError(io, `filemon: warning: ${err.message}`);
     },
   });
   const encoder = new BatchEncoder(
     format === "jsonl" ? (e) => formatJsonLine(e) + "\n" : formatFilemon,
   );
   const encode = (events: TraceEvent[]) => encoder.encode(events);
-  const output = await io.openOutput(stringFlag(args, "output"));
+  const output = Output.open(io.files, stringFlag(args, "output"), 1);
   try {
     for await (const chunk of input) {
       const events = decoder.push(chunk);
-      if (events.length > 0) await output.write(encode(events));
+      if (events.length > 0) output.write(encode(events));
+      if (output.failed) break;
     }
-    const rest = decoder.finish();
-    if (rest.length > 0) await output.write(encode(rest));
-    await output.close();
+    if (!output.failed) {
+      const rest = decoder.finish();
+      if (rest.length > 0) output.write(encode(rest));
+    }
   } catch (err) {
-    await output.abort();
+    output.abort();
     if (err instanceof DecodeError) {
-      io.printError(`filemon: ${inputName(inputPath)}: ${err.message}`);
+      printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
       return 1;
     }
     throw err;
   }
+  output.close();
   if (decoder.metaWithoutLog) {
-    io.printError(
+    printError(
+      io,
       `filemon: warning: ${
         inputName(inputPath)
       } is a .meta file without a '-- filemon acquired metadata --' section (bmake ran without filemon)`,
     );
   }
   if (warnings > 0) {
-    io.printError(
+    printError(
+      io,
       `filemon: skipped ${warnings} malformed line${warnings === 1 ? "" : "s"}`,
     );
   }

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import type { TraceEvent } from "../lib/event.ts";
+import type { TraceEvent } from "../../lib/event.ts";
 import {
   buildView,
   escapeMake,
@@ -15,7 +15,7 @@ import {
   toJsonChunks,
   toMake,
   toMermaid,
-} from "../lib/graph/mod.ts";
+} from "../../lib/graph/mod.ts";
 
 // ---------------------------------------------------------------- helpers
 

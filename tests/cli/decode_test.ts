@@ -4,7 +4,7 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { bytes, runCli, SAMPLES } from "./_helpers.ts";
+import { bytes, runCli, SAMPLES } from "../_helpers.ts";
 
 Deno.test("filemon decode writes JSON Lines for a real FreeBSD log", async () => {
   const r = await runCli(["decode", SAMPLES + "freebsd-v5-sleep.log"]);

@@ -15,11 +15,12 @@ import {
   type ParsedArgs,
   stringFlag,
   UsageError,
-} from "./cli_args.ts";
-import type { CommandIO } from "./cli_decode.ts";
-import { DecodeError } from "./decode_error.ts";
-import type { TraceEvent } from "./event.ts";
-import { FilemonDecoder } from "./filemon_decoder.ts";
+} from "./args.ts";
+import { type CommandIO, openInput, printError, printLine } from "./io.ts";
+import { Output } from "./output.ts";
+import { DecodeError } from "../decode_error.ts";
+import type { TraceEvent } from "../event.ts";
+import { FilemonDecoder } from "../filemon_decoder.ts";
 import {
   type Graph,
   GraphBuilder,
@@ -27,9 +28,8 @@ import {
   toJson,
   toMake,
   toMermaid,
-} from "./graph/mod.ts";
-import { JsonLinesDecoder } from "./jsonl.ts";
-import { encodePath } from "./path.ts";
+} from "../graph/mod.ts";
+import { JsonLinesDecoder } from "../jsonl.ts";
 
 /** The graph renderings. */
 export const GRAPH_FORMATS = [
@@ -112,13 +112,14 @@ export function graphOptions(args: ParsedArgs): GraphRenderOptions {
  *
  * @example
  * ```ts
- * import { GraphBuilder } from "./graph/mod.ts";
- * import { renderGraph } from "./cli_graph.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { GraphBuilder } from "../graph/mod.ts";
+ * import { renderGraph } from "./graph.ts";
  * const b = new GraphBuilder({ cwd: "/w" });
  * b.add({ op: "exec", pid: 1, path: "/usr/bin/cc" });
  * b.add({ op: "open", pid: 1, path: "a.c", mode: "r" });
  * b.add({ op: "open", pid: 1, path: "a.o", mode: "w" });
- * console.assert(renderGraph(b.finish(), "make", { root: "/w" }) === "a.o: a.c\n");
+ * assertEquals(renderGraph(b.finish(), "make", { root: "/w" }), "a.o: a.c\n");
  * ```
  */
 export function renderGraph(
@@ -162,7 +163,7 @@ export async function graphCommand(
     alias: { h: "help", f: "format", o: "output" },
   });
   if (args.help) {
-    console.log(GRAPH_HELP);
+    printLine(io, GRAPH_HELP);
     return 0;
   }
   const format = choiceFlag(args, "format", GRAPH_FORMATS, "make");
@@ -172,7 +173,7 @@ export async function graphCommand(
   const cwd = absolutePathFlag(args, "cwd");
   const options = graphOptions(args);
   const inputPath = args._[0];
-  const input = await io.openInput(inputPath);
+  const input = await openInput(io, inputPath);
   const builder = new GraphBuilder({ cwd });
   let decoder:
     | { push(b: Uint8Array): TraceEvent[]; finish(): TraceEvent[] }
@@ -202,19 +203,14 @@ export async function graphCommand(
     for (const e of decoder?.finish() ?? []) builder.add(e);
   } catch (err) {
     if (err instanceof DecodeError) {
-      io.printError(`filemon: ${inputName(inputPath)}: ${err.message}`);
+      printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
       return 1;
     }
     throw err;
   }
   const text = renderGraph(builder.finish(), format, options);
-  const output = await io.openOutput(stringFlag(args, "output"));
-  try {
-    await output.write(encodePath(text));
-    await output.close();
-  } catch (err) {
-    await output.abort();
-    throw err;
-  }
+  const output = Output.open(io.files, stringFlag(args, "output"), 1);
+  output.write(text);
+  output.close();
   return 0;
 }

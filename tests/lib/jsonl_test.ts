@@ -7,8 +7,8 @@ import {
   JsonLinesDecoder,
   parseJsonLine,
   type TraceEvent,
-} from "../lib/mod.ts";
-import { bytes, SAMPLES } from "./_helpers.ts";
+} from "../../lib/mod.ts";
+import { bytes, SAMPLES } from "../_helpers.ts";
 
 function roundTrip(events: TraceEvent[]): TraceEvent[] {
   const d = new JsonLinesDecoder();

@@ -38,11 +38,17 @@ export interface ParsedArgs {
  *
  * @example
  * ```ts
- * import { parseCommandArgs } from "./cli_args.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { parseCommandArgs, UsageError } from "./args.ts";
  * const a = parseCommandArgs("decode", ["x.log", "-o", "out"], {
  *   string: ["output"], alias: { o: "output" },
  * });
- * console.assert(a.output === "out" && a._[0] === "x.log");
+ * assertEquals([a.output, a._], ["out", ["x.log"]]);
+ * assertThrows(
+ *   () => parseCommandArgs("decode", ["--bogus"], {}),
+ *   UsageError,
+ *   "decode: unknown option '--bogus'",
+ * );
  * ```
  */
 export function parseCommandArgs(

@@ -1,13 +1,13 @@
 /**
- * The one interface every tracing backend implements (Linux ptrace today,
- * FreeBSD's /dev/filemon next), so the CLI and the sinks never know which
- * one runs.
+ * The contract every tracing backend implements (Linux ptrace today,
+ * FreeBSD's /dev/filemon next), so the commands never know which one runs
+ * and can be tested with a backend that replays a recording.
  *
  * @module
  */
 
-import type { TraceEvent } from "../lib/event.ts";
-import type { OpClass } from "./linux/syscalls/semantics.ts";
+import type { TraceEvent } from "./event.ts";
+import type { OpClass } from "./ops.ts";
 
 /** What to trace and where events go. */
 export interface TraceRequest {
@@ -27,6 +27,24 @@ export interface TraceRequest {
   idle?(): void;
 }
 
+/** Counts of a tracer's own work, for `trace --stats`. */
+export interface TraceStats {
+  /** Events emitted. */
+  events: number;
+  /** Calls that waited for a stop (waitpid) or a record (read). */
+  waits: number;
+  /** ptrace requests. */
+  ptrace: number;
+  /** Reads of the tracee's memory. */
+  memReads: number;
+  /** Lookups in /proc (working directories, fd paths, threads). */
+  proc: number;
+  /** Milliseconds spent waiting for the tracee. */
+  waitMs: number;
+  /** Milliseconds from the command's start to its last process's end. */
+  loopMs: number;
+}
+
 /** How the traced command ended. */
 export interface TraceResult {
   /** Its exit code, or 128 + signal when a signal killed it (like shells). */
@@ -35,10 +53,10 @@ export interface TraceResult {
   signal: number;
   /** Processes seen (the command and all its descendants). */
   processes: number;
-  /** Ptrace stops handled. */
+  /** Stops of the traced processes handled (ptrace stops; records on FreeBSD). */
   stops: number;
-  /** With `stats`: counts of the tracer's own work, and times in ms. */
-  stats?: Readonly<Record<string, number>>;
+  /** With `stats`: counts of the tracer's own work, and times. */
+  stats?: TraceStats;
 }
 
 /** A way to trace a command. */
@@ -47,6 +65,6 @@ export interface Backend {
   readonly name: string;
   /** Runs the command and traces it until its last process has exited. */
   run(request: TraceRequest): Promise<TraceResult>;
-  /** Passes a signal on to the traced command (SIGTERM, SIGHUP to the tracer). */
-  forward(signal: number): void;
+  /** Passes a signal the tracer got on to the traced command. */
+  forward(signal: "SIGTERM" | "SIGHUP"): void;
 }

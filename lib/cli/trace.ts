@@ -5,12 +5,18 @@
  * @module
  */
 
+import type { Backend, TraceResult } from "../backend.ts";
+import type { TraceEvent } from "../event.ts";
+import { fitsFilemon, formatFilemonAbsolute } from "../filemon_encoder.ts";
+import { eventKept, GraphBuilder, makePathFilter } from "../graph/mod.ts";
+import { formatJsonLine } from "../jsonl.ts";
+import { DEFAULT_CLASSES, type OpClass, parseOps } from "../ops.ts";
 import {
   choiceFlag,
   parseCommandArgs,
   stringFlag,
   UsageError,
-} from "../lib/cli_args.ts";
+} from "./args.ts";
 import {
   GRAPH_FLAGS,
   GRAPH_FORMATS,
@@ -18,20 +24,9 @@ import {
   type GraphFormat,
   graphOptions,
   renderGraph,
-} from "../lib/cli_graph.ts";
-import type { TraceEvent } from "../lib/event.ts";
-import { GraphBuilder, makePathFilter } from "../lib/graph/mod.ts";
-import { formatFilemonAbsolute } from "../lib/filemon_encoder.ts";
-import { formatJsonLine } from "../lib/jsonl.ts";
-import { encodePath } from "../lib/path.ts";
-import type { Backend, TraceResult } from "./backend.ts";
-import { FdOutput } from "./fd_output.ts";
-import {
-  DEFAULT_CLASSES,
-  type OpClass,
-  parseOps,
-} from "./linux/syscalls/semantics.ts";
-import { onSignal, SIGNAL_NUMBERS } from "./runtime/signals.ts";
+} from "./graph.ts";
+import { type CommandIO, printError, printLine } from "./io.ts";
+import { Output } from "./output.ts";
 
 export const TRACE_HELP =
   `filemon trace: run a command and record every file its processes touch
@@ -66,28 +61,23 @@ ${GRAPH_OPTIONS_HELP}
   too (system files are then dropped unless --system); exec, fork, exit and
   chdir records are always kept.
 
-Needs only --allow-ffi under 'deno run'. Linux: ptrace + seccomp-bpf, no root.`;
+Under 'deno run' it needs only --allow-ffi. Linux: ptrace + seccomp-bpf, no root.`;
 
-/** Output of the CLI that is not the trace. */
-export interface TraceIO {
-  printError(line: string): void;
-}
-
-/** Picks the backend for this system. */
-async function backendFor(): Promise<Backend> {
-  if (Deno.build.os === "linux") {
-    const { LinuxTracer } = await import("./linux/tracer.ts");
-    return new LinuxTracer();
-  }
-  throw new Error(
-    `tracing is not supported on ${Deno.build.os} yet (Linux only for now)`,
-  );
+/** Signal subscriptions the command needs (the runtime's, handed in). */
+export interface TraceSignals {
+  /** Calls `handler` on each `signal`; returns a function that stops listening. */
+  on(
+    signal: "SIGINT" | "SIGQUIT" | "SIGTERM" | "SIGHUP",
+    handler: () => void,
+  ): () => void;
 }
 
 /** Runs `filemon trace`; returns the exit code to use. */
 export async function traceCommand(
   argv: string[],
-  io: TraceIO,
+  io: CommandIO,
+  backend: () => Promise<Backend>,
+  signals: TraceSignals,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
     boolean: ["help", "failed", "stats", ...GRAPH_FLAGS.boolean!],
@@ -97,7 +87,7 @@ export async function traceCommand(
     stopEarly: true,
   });
   if (args.help) {
-    console.log(TRACE_HELP);
+    printLine(io, TRACE_HELP);
     return 0;
   }
   const command = [...args._, ...args["--"]];
@@ -145,26 +135,26 @@ export async function traceCommand(
       if (!fitsFilemon(e)) unrepresentable++;
       return formatFilemonAbsolute(e);
     };
-  const backend = await backendFor();
-  const out = FdOutput.open(output, encodePath);
+  const tracer = await backend();
+  const out = Output.open(io.files, output, 2);
   let lastFlush = performance.now();
   const stops = [
     // Ctrl-C reaches the command from the terminal; the tracer waits for it.
-    onSignal("SIGINT", () => {}),
-    onSignal("SIGQUIT", () => {}),
-    onSignal("SIGTERM", () => backend.forward(SIGNAL_NUMBERS.SIGTERM)),
-    onSignal("SIGHUP", () => backend.forward(SIGNAL_NUMBERS.SIGHUP)),
+    signals.on("SIGINT", () => {}),
+    signals.on("SIGQUIT", () => {}),
+    signals.on("SIGTERM", () => tracer.forward("SIGTERM")),
+    signals.on("SIGHUP", () => tracer.forward("SIGHUP")),
   ];
   let exitCode: number;
   try {
-    const result = await backend.run({
+    const result = await tracer.run({
       argv: command,
       ops,
       failed: args.failed === true,
       timestamps: format === "jsonl",
       stats: args.stats === true,
       emit: (event) => {
-        if (keep !== undefined && !kept(event, keep)) return;
+        if (keep !== undefined && !eventKept(event, keep)) return;
         const text = format1(event);
         if (text !== "") out.write(text);
       },
@@ -177,7 +167,7 @@ export async function traceCommand(
       },
     });
     exitCode = result.exitCode;
-    if (result.stats !== undefined) io.printError(statsLine(result));
+    if (result.stats !== undefined) printError(io, statsLine(result));
     if (graph !== undefined) {
       const kind = format.slice("graph-".length) as GraphFormat;
       out.write(renderGraph(graph.finish(), kind, graphOpts));
@@ -189,7 +179,8 @@ export async function traceCommand(
     for (const stop of stops) stop();
   }
   if (unrepresentable > 0) {
-    io.printError(
+    printError(
+      io,
       `filemon: warning: ${unrepresentable} record${
         unrepresentable === 1 ? " has a path" : "s have paths"
       } that a filemon log cannot represent (a newline, or ' ' in a link or rename); -f jsonl keeps them`,
@@ -199,7 +190,7 @@ export async function traceCommand(
     out.close();
   } catch (err) {
     // The command ran; say the trace is lost, keep a failing command's status.
-    io.printError(`filemon: ${(err as Error).message}`);
+    printError(io, `filemon: ${(err as Error).message}`);
     return exitCode !== 0 ? exitCode : 1;
   }
   return exitCode;
@@ -211,48 +202,11 @@ function statsLine(result: TraceResult): string {
   const per = (n: number) => (n / Math.max(1, result.stops)).toFixed(2);
   const busy = (s.loopMs - s.waitMs) / 1000;
   return `filemon: ${result.stops} stops for ${s.events} events from ${result.processes} processes; ` +
-    `per stop ${per(s.ptrace)} ptrace, ${per(s.waitpid)} waitpid, ${
+    `per stop ${per(s.ptrace)} ptrace, ${per(s.waits)} waits, ${
       per(s.memReads)
     } memory reads, ` +
     `${per(s.proc)} /proc lookups; tracer working ${busy.toFixed(2)} s ` +
     `(${
       (1e6 * busy / Math.max(1, result.stops)).toFixed(1)
     } µs a stop), waiting ${(s.waitMs / 1000).toFixed(2)} s`;
-}
-
-/** The absolute path of a one-path event, or its path as given. */
-function absOf(event: { path: string; abs?: string }): string {
-  return event.abs ?? event.path;
-}
-
-/** Whether an event passes the path filter (the process tree always does). */
-function kept(event: TraceEvent, keep: (path: string) => boolean): boolean {
-  switch (event.op) {
-    case "exec":
-    case "fork":
-    case "exit":
-    case "chdir":
-      return true;
-    case "link":
-    case "rename":
-      return keep(event.from_abs ?? event.from) ||
-        keep(event.to_abs ?? event.to);
-    default:
-      return "path" in event ? keep(absOf(event)) : true;
-  }
-}
-
-/** Whether filemon's line format can carry an event's paths. */
-function fitsFilemon(event: TraceEvent): boolean {
-  switch (event.op) {
-    case "link":
-    case "rename": {
-      const a = event.from_abs ?? event.from;
-      const b = event.to_abs ?? event.to;
-      return !a.includes("\n") && !b.includes("\n") && !a.includes("' '") &&
-        !b.includes("' '");
-    }
-    default:
-      return !("path" in event) || !absOf(event).includes("\n");
-  }
 }

@@ -9,24 +9,16 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { decodeFilemon, parseJsonLine, type TraceEvent } from "../lib/mod.ts";
-import { ROOT, traceArgs } from "./_helpers.ts";
+import {
+  decodeFilemon,
+  parseJsonLine,
+  type TraceEvent,
+} from "../../lib/mod.ts";
+import { FILEMON, installed, traceArgs } from "../_helpers.ts";
 
 const isLinux = Deno.build.os === "linux";
-const haveCc = isLinux && which("gcc");
-const havePython = isLinux && which("python3");
-
-function which(cmd: string): boolean {
-  try {
-    return new Deno.Command("sh", {
-      args: ["-c", `command -v ${cmd}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+const haveCc = isLinux && installed("gcc");
+const havePython = isLinux && installed("python3");
 
 interface Traced {
   code: number;
@@ -49,7 +41,7 @@ async function trace(
   const dir = await Deno.makeTempDir({ prefix: "filemon-trace-" });
   const out = `${dir}/trace`;
   const format = options.format ?? "jsonl";
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(FILEMON, {
     args: traceArgs(
       "-f",
       format,
@@ -223,7 +215,7 @@ Deno.test({
   name: "trace -o - writes the trace to stdout after the command's own output",
   ignore: !isLinux,
   async fn() {
-    const r = await new Deno.Command(Deno.execPath(), {
+    const r = await new Deno.Command(FILEMON, {
       args: traceArgs("-o", "-", "--", "echo", "hi"),
       stdout: "piped",
       stderr: "piped",
@@ -548,7 +540,7 @@ Deno.test({
   async fn() {
     const dir = await tmp();
     const out = `${dir}/trace.log`;
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(FILEMON, {
       args: traceArgs("-o", out, "--", "sleep", "30"),
       stdout: "null",
       stderr: "piped",
@@ -597,17 +589,15 @@ print(os.waitstatus_to_exitcode(status))
       args: [
         "-c",
         script,
-        Deno.execPath(),
-        "run",
-        "--allow-ffi",
-        `${ROOT}main.ts`,
-        "trace",
-        "-o",
-        out,
-        "--",
-        "sh",
-        "-c",
-        "echo ready; exec sleep 30",
+        FILEMON,
+        ...traceArgs(
+          "-o",
+          out,
+          "--",
+          "sh",
+          "-c",
+          "echo ready; exec sleep 30",
+        ),
       ],
       stdout: "piped",
       stderr: "piped",
@@ -669,7 +659,7 @@ Deno.test({
   ignore: !isLinux,
   async fn() {
     const dir = await tmp();
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(FILEMON, {
       args: traceArgs(
         "-o",
         `${dir}/t.log`,
@@ -722,7 +712,7 @@ Deno.test({
     const dir = await tmp();
     await Deno.writeTextFile(`${dir}/real.log`, "old\n");
     await Deno.symlink("real.log", `${dir}/link.log`);
-    const r = await new Deno.Command(Deno.execPath(), {
+    const r = await new Deno.Command(FILEMON, {
       args: traceArgs("-o", `${dir}/link.log`, "--", "ls", "-a", dir),
       stdout: "piped",
       stderr: "piped",
@@ -755,7 +745,7 @@ Deno.test({
     const dir = await tmp();
     await Deno.mkdir(`${dir}/d`);
     const run = async (script: string) =>
-      await new Deno.Command(Deno.execPath(), {
+      await new Deno.Command(FILEMON, {
         args: traceArgs("-o", `${dir}/d/t.log`, "--", "sh", "-c", script),
         cwd: dir,
         stdout: "null",
@@ -765,7 +755,7 @@ Deno.test({
     assertEquals(gone.code, 4);
     assertEquals(
       new TextDecoder().decode(gone.stderr),
-      `filemon: Cannot write the trace to '${dir}/d/t.log': its directory is gone\n`,
+      `filemon: Cannot write to '${dir}/d/t.log': its directory is gone\n`,
     );
     await Deno.mkdir(`${dir}/d`);
     const ok = await run("rm -rf d");
@@ -808,7 +798,7 @@ Deno.test({
     });
     assertEquals(t.code, 0);
     const m =
-      /^filemon: (\d+) stops for (\d+) events from (\d+) processes; per stop ([\d.]+) ptrace, ([\d.]+) waitpid, .* waiting [\d.]+ s\n$/
+      /^filemon: (\d+) stops for (\d+) events from (\d+) processes; per stop ([\d.]+) ptrace, ([\d.]+) waits, .* waiting [\d.]+ s\n$/
         .exec(t.stderr);
     if (m === null) throw new Error(`no stats line: ${t.stderr}`);
     // sh and cat: two processes; every traced call is two stops at least.

@@ -1,0 +1,39 @@
+/**
+ * What the C library looks like on each OS filemon runs on: its file name,
+ * how errno is reached, errno names and the flag values filemon passes.
+ *
+ * @module
+ */
+
+import { LINUX_ABI } from "./linux_abi.ts";
+
+/** One OS's C library facts. */
+export interface OsAbi {
+  /** The C library to open ("libc.so.6"). */
+  readonly libc: string;
+  /** The function that returns errno's address. */
+  readonly errnoFunction: string;
+  /** errno names by number. */
+  readonly errnoNames: Readonly<Record<number, string>>;
+  /** dlsym's RTLD_DEFAULT handle. */
+  readonly RTLD_DEFAULT: bigint;
+  readonly EINTR: number;
+  readonly EAGAIN: number;
+  readonly ENOENT: number;
+  readonly O_WRONLY: number;
+  readonly O_CREAT: number;
+  readonly O_TRUNC: number;
+  readonly O_CLOEXEC: number;
+  /** O_TMPFILE (with its O_DIRECTORY bit), or 0 where there is none. */
+  readonly O_TMPFILE: number;
+  readonly AT_FDCWD: number;
+  readonly AT_SYMLINK_FOLLOW: number;
+  readonly F_SETFD: number;
+  readonly POLLOUT: number;
+}
+
+/** The facts for `os` (as `proc.os` names it); throws for an OS filemon does not know. */
+export function osAbi(os: string, arch = "x86_64"): OsAbi {
+  if (os === "linux") return LINUX_ABI(arch);
+  throw new Error(`filemon does not know the C library of ${os}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The C library on Linux (glibc): errno names and flag values (the same on
+ * every architecture filemon supports, but O_TMPFILE).
+ *
+ * @module
+ */
+
+import type { OsAbi } from "./abi.ts";
+
+/** errno names by number (asm-generic/errno*.h, shared by x86 and arm64). */
+export const LINUX_ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  6: "ENXIO",
+  7: "E2BIG",
+  8: "ENOEXEC",
+  9: "EBADF",
+  10: "ECHILD",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  14: "EFAULT",
+  16: "EBUSY",
+  17: "EEXIST",
+  18: "EXDEV",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  23: "ENFILE",
+  24: "EMFILE",
+  25: "ENOTTY",
+  26: "ETXTBSY",
+  27: "EFBIG",
+  28: "ENOSPC",
+  29: "ESPIPE",
+  30: "EROFS",
+  31: "EMLINK",
+  32: "EPIPE",
+  36: "ENAMETOOLONG",
+  38: "ENOSYS",
+  39: "ENOTEMPTY",
+  40: "ELOOP",
+  61: "ENODATA",
+  75: "EOVERFLOW",
+  95: "EOPNOTSUPP",
+  122: "EDQUOT",
+};
+
+/** Linux's facts for `arch` ("x86_64", "aarch64"). */
+export function LINUX_ABI(arch: string): OsAbi {
+  return {
+    libc: "libc.so.6",
+    errnoFunction: "__errno_location",
+    errnoNames: LINUX_ERRNO_NAMES,
+    RTLD_DEFAULT: 0n,
+    EINTR: 4,
+    EAGAIN: 11,
+    ENOENT: 2,
+    O_WRONLY: 0x1,
+    O_CREAT: 0x40,
+    O_TRUNC: 0x200,
+    O_CLOEXEC: 0x80000,
+    // __O_TMPFILE | O_DIRECTORY: O_DIRECTORY differs on arm64.
+    O_TMPFILE: arch === "aarch64" ? 0o20040000 : 0o20200000,
+    AT_FDCWD: -100,
+    AT_SYMLINK_FOLLOW: 0x400,
+    F_SETFD: 2,
+    POLLOUT: 0x4,
+  };
+}

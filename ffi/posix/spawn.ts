@@ -1,0 +1,74 @@
+/**
+ * Starting a traced command suspended. `fork()` through FFI kills the child
+ * under Deno and Bun (their heaps are MADV_DONTFORK), so the tracer
+ * posix_spawns this tool again as its launcher (`launcher.ts`):
+ *
+ * 1. the launcher writes one byte on the ready pipe, then blocks reading the
+ *    go pipe;
+ * 2. the tracer attaches to it (PTRACE_SEIZE; on FreeBSD, FILEMON_SET_PID)
+ *    and writes a payload on the go pipe (a seccomp program, or nothing);
+ * 3. the launcher applies the payload and execs the command.
+ *
+ * @module
+ */
+
+import { proc } from "../runtime/process.ts";
+import { close, inherit, pipe, read, spawn, writeAll } from "../libc/posix.ts";
+import { LAUNCH_ARG } from "./launch_arg.ts";
+
+/**
+ * The argv prefix that starts the launcher: the compiled binary with
+ * `LAUNCH_ARG`, or the runtime running `launcher.ts` with native calls
+ * allowed and nothing else.
+ */
+export function launcherCommand(): string[] {
+  if (proc.standalone) return [proc.execPath(), LAUNCH_ARG];
+  return proc.scriptCommand(new URL("./launcher.ts", import.meta.url));
+}
+
+/**
+ * Starts `argv` through the launcher, calls `attach(pid)` while it waits,
+ * then hands it `payload` and lets it exec. Returns the launcher's pid (the
+ * command's, once it has exec'd).
+ */
+export function spawnSuspended(
+  argv: readonly string[],
+  payload: Uint8Array,
+  attach: (pid: number) => void,
+): number {
+  const [readyRead, readyWrite] = pipe();
+  const [goRead, goWrite] = pipe();
+  let pid: number;
+  try {
+    inherit(readyWrite);
+    inherit(goRead);
+    pid = spawn([
+      ...launcherCommand(),
+      String(readyWrite),
+      String(goRead),
+      ...argv,
+    ]);
+  } catch (err) {
+    close(readyRead);
+    close(goWrite);
+    throw err;
+  } finally {
+    close(readyWrite);
+    close(goRead);
+  }
+  try {
+    const mark = new Uint8Array(new ArrayBuffer(64));
+    if (read(readyRead, mark.subarray(0, 1)) !== 1) {
+      throw new Error("the launcher did not start");
+    }
+    attach(pid);
+    const message = new Uint8Array(4 + payload.length);
+    new DataView(message.buffer).setUint32(0, payload.length, true);
+    message.set(payload, 4);
+    writeAll(goWrite, message);
+  } finally {
+    close(readyRead);
+    close(goWrite);
+  }
+  return pid;
+}
