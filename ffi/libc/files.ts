@@ -16,7 +16,6 @@ import {
   errno,
   getpid,
   libc,
-  LibcError,
   open,
   writeAll,
 } from "./posix.ts";
@@ -25,16 +24,6 @@ const AT_SYMLINK_NOFOLLOW = 0x100;
 const STATX_TYPE = 1;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
-
-/** Runs `fn`, turning a `LibcError` into a `FileError`. */
-function sys<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof LibcError) throw new FileError(err.code, err.message);
-    throw err;
-  }
-}
 
 /** The file type of `path`, without following a symlink (Linux: statx). */
 function kind(path: string): FileKind {
@@ -58,7 +47,7 @@ function kind(path: string): FileKind {
 export const libcFiles: Files = {
   kind,
   openWrite: (path: string) =>
-    sys(() =>
+    FileError.wrap(() =>
       open(path, ABI.O_WRONLY | ABI.O_CREAT | ABI.O_TRUNC | ABI.O_CLOEXEC)
     ),
   openUnnamed(dir: string): number | undefined {
@@ -71,7 +60,7 @@ export const libcFiles: Files = {
     return fd < 0 ? undefined : fd;
   },
   linkUnnamed(handle: number, path: string): void {
-    sys(() =>
+    FileError.wrap(() =>
       check(
         "linkat",
         libc.linkat(
@@ -85,13 +74,15 @@ export const libcFiles: Files = {
     );
   },
   write(handle: number, bytes: Uint8Array): number {
-    sys(() => writeAll(handle, bytes));
+    FileError.wrap(() => writeAll(handle, bytes));
     return bytes.length;
   },
   close,
   rename: (from: string, to: string) =>
-    sys(() => check("rename", libc.rename(cstring(from), cstring(to)))),
+    FileError.wrap(() =>
+      check("rename", libc.rename(cstring(from), cstring(to)))
+    ),
   unlink: (path: string) =>
-    sys(() => check("unlink", libc.unlink(cstring(path)))),
+    FileError.wrap(() => check("unlink", libc.unlink(cstring(path)))),
   pid: getpid,
 };

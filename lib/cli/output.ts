@@ -58,6 +58,23 @@ export class FileError extends Error {
     this.name = "FileError";
     this.code = code;
   }
+
+  /**
+   * Runs `fn`; an error it throws that carries an errno name in `code` (a
+   * runtime's file error, a `LibcError`) becomes a `FileError`.
+   */
+  static wrap<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof FileError) throw err;
+      const code = (err as { code?: unknown }).code;
+      throw new FileError(
+        typeof code === "string" ? code : "EIO",
+        err instanceof Error ? err.message : String(err),
+      );
+    }
+  }
 }
 
 /**

@@ -10,19 +10,6 @@ import { FileError, type FileKind, type Files, type Input } from "../types.ts";
 
 const CHUNK = 1 << 16;
 
-/** Runs `fn`, turning the runtime's error into a `FileError` with errno's name. */
-function sys<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new FileError(
-      typeof code === "string" ? code : "EIO",
-      err instanceof Error ? err.message : String(err),
-    );
-  }
-}
-
 /** Bun's implementation of `Files`. */
 export const files: Files = {
   kind(path: string): FileKind {
@@ -32,16 +19,18 @@ export const files: Files = {
       return (err as { code?: string }).code === "ENOENT" ? "missing" : "other";
     }
   },
-  openWrite: (path: string) => sys(() => fs.openSync(path, "w", 0o666)),
+  openWrite: (path: string) =>
+    FileError.wrap(() => fs.openSync(path, "w", 0o666)),
   openUnnamed: () => undefined,
   linkUnnamed(): void {
     throw new FileError("EOPNOTSUPP", "no unnamed files here");
   },
   write: (handle: number, bytes: Uint8Array) =>
-    sys(() => fs.writeSync(handle, bytes)),
-  close: (handle: number) => sys(() => fs.closeSync(handle)),
-  rename: (from: string, to: string) => sys(() => fs.renameSync(from, to)),
-  unlink: (path: string) => sys(() => fs.unlinkSync(path)),
+    FileError.wrap(() => fs.writeSync(handle, bytes)),
+  close: (handle: number) => FileError.wrap(() => fs.closeSync(handle)),
+  rename: (from: string, to: string) =>
+    FileError.wrap(() => fs.renameSync(from, to)),
+  unlink: (path: string) => FileError.wrap(() => fs.unlinkSync(path)),
   pid: () =>
     (globalThis as unknown as { process: { pid: number } }).process.pid,
 };
@@ -54,7 +43,7 @@ export const input: Input = {
     }).Bun.stdin.stream(),
   // deno-lint-ignore require-await
   async open(path: string): Promise<ReadableStream<Uint8Array>> {
-    const fd = sys(() => fs.openSync(path, "r"));
+    const fd = FileError.wrap(() => fs.openSync(path, "r"));
     if (fs.fstatSync(fd).isDirectory()) {
       fs.closeSync(fd);
       throw new FileError("EISDIR", `${path} is a directory`);

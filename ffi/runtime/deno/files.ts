@@ -13,19 +13,6 @@ const open = new Map<number, { writeSync(p: Uint8Array): number }>([
 ]);
 let next = 3;
 
-/** Runs `fn`, turning the runtime's error into a `FileError` with errno's name. */
-function sys<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new FileError(
-      typeof code === "string" ? code : "EIO",
-      err instanceof Error ? err.message : String(err),
-    );
-  }
-}
-
 /** Deno's implementation of `Files`. */
 export const files: Files = {
   kind(path: string): FileKind {
@@ -37,7 +24,7 @@ export const files: Files = {
     }
   },
   openWrite(path: string): number {
-    const file = sys(() =>
+    const file = FileError.wrap(() =>
       Deno.openSync(path, { write: true, create: true, truncate: true })
     );
     open.set(next, file);
@@ -48,15 +35,16 @@ export const files: Files = {
     throw new FileError("EOPNOTSUPP", "no unnamed files here");
   },
   write(handle: number, bytes: Uint8Array): number {
-    return sys(() => open.get(handle)!.writeSync(bytes));
+    return FileError.wrap(() => open.get(handle)!.writeSync(bytes));
   },
   close(handle: number): void {
     const file = open.get(handle) as Deno.FsFile | undefined;
     open.delete(handle);
     file?.close();
   },
-  rename: (from: string, to: string) => sys(() => Deno.renameSync(from, to)),
-  unlink: (path: string) => sys(() => Deno.removeSync(path)),
+  rename: (from: string, to: string) =>
+    FileError.wrap(() => Deno.renameSync(from, to)),
+  unlink: (path: string) => FileError.wrap(() => Deno.removeSync(path)),
   pid: () => Deno.pid,
 };
 
@@ -68,7 +56,7 @@ export const input: Input = {
     try {
       file = await Deno.open(path, { read: true });
     } catch (err) {
-      return sys(() => {
+      return FileError.wrap(() => {
         throw err;
       });
     }
