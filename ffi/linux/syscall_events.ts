@@ -31,6 +31,27 @@ import {
 } from "./syscalls/semantics.ts";
 import type { Tracee } from "./tracee_memory.ts";
 
+/**
+ * A 64-bit syscall argument from its 32-bit halves, as a number: exact for
+ * addresses (below 2^53) and for negative ints sign-extended to 64 bits
+ * (musl, Go and raw syscall(2) pass AT_FDCWD as 0xffffffffffffff9c), so
+ * that `| 0` gives the int back either way.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { syscallArg } from "./syscall_events.ts";
+ * assertEquals(syscallArg(0xffffff9c, 0xffffffff) | 0, -100);
+ * assertEquals(syscallArg(0xffffff9c, 0) | 0, -100);
+ * assertEquals(syscallArg(0x1000, 0x7fff), 0x7fff00001000);
+ * ```
+ */
+export function syscallArg(lo: number, hi: number): number {
+  return hi >= 0x80000000
+    ? (hi - 0x100000000) * 0x100000000 + lo
+    : hi * 0x100000000 + lo;
+}
+
 /** A call seen at its entry, waiting for its result. */
 export interface PendingCall {
   readonly call: KnownCall;
@@ -110,7 +131,8 @@ export class SyscallEvents {
     const ops = this.#ops;
     switch (spec.op) {
       case "exec": {
-        if (p.exec === undefined) return undefined;
+        // Traced whatever the ops (it starts a process's records).
+        if (p.exec === undefined || !ops.has("exec")) return undefined;
         p.exec.error = error;
         return p.exec;
       }
@@ -192,13 +214,7 @@ export class SyscallEvents {
       case "stat":
       case "access":
       case "readlink": {
-        const atFlags = spec.atFlags === undefined ? 0 : args[spec.atFlags];
-        if (atFlags & AT_EMPTY_PATH) {
-          // fstat-like on an fd with an empty path: not a path lookup.
-          if (this.#tracee.readString(tid, args[spec.path!]) === "") {
-            return undefined;
-          }
-        }
+        if (this.#onFd(tid, p)) return undefined;
         return this.#onePath(tid, pid, p, spec.op, error);
       }
       case "mkdir":
@@ -208,11 +224,23 @@ export class SyscallEvents {
       case "chown":
       case "utime": {
         if (args[spec.path!] === 0) return undefined; // utimensat(fd, NULL): futimens
+        if (this.#onFd(tid, p)) return undefined;
         return this.#onePath(tid, pid, p, spec.op, error);
       }
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Whether a call acts on its dirfd itself (AT_EMPTY_PATH with an empty
+   * path: fstat, fchown, futimens), not on a path.
+   */
+  #onFd(tid: number, p: PendingCall): boolean {
+    const spec = p.call.spec;
+    const atFlags = spec.atFlags === undefined ? 0 : p.args[spec.atFlags];
+    return (atFlags & AT_EMPTY_PATH) !== 0 &&
+      this.#tracee.readString(tid, p.args[spec.path!]) === "";
   }
 
   /** A one-path event. */

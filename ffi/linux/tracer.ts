@@ -30,7 +30,11 @@ import { spawnSuspended } from "../posix/spawn.ts";
 import { startTicker } from "../posix/ticker.ts";
 import { buildFilter } from "./seccomp.ts";
 import { hostTables, SyscallIndex } from "./syscalls/host.ts";
-import { type PendingCall, SyscallEvents } from "./syscall_events.ts";
+import {
+  type PendingCall,
+  syscallArg,
+  SyscallEvents,
+} from "./syscall_events.ts";
 import { ProcTracee } from "./tracee_memory.ts";
 import {
   __WALL,
@@ -274,9 +278,9 @@ export class LinuxTracer implements Backend {
     return r <= 0 ? -1 : this.#info[0];
   }
 
-  /** Argument `i` of the call in #info, as an unsigned 64-bit number. */
+  /** Argument `i` of the call in #info (see `syscallArg`). */
   #arg(i: number): number {
-    return this.#info32[9 + i * 2] * 0x100000000 + this.#info32[8 + i * 2];
+    return syscallArg(this.#info32[8 + i * 2], this.#info32[9 + i * 2]);
   }
 
   #seccompStop(tid: number, thread: Thread): void {

@@ -807,3 +807,31 @@ Deno.test({
     assert(Number(m[4]) >= 1.5 && Number(m[5]) >= 0.9, t.stderr);
   },
 });
+
+Deno.test({
+  name:
+    "trace resolves AT_FDCWD passed sign-extended to 64 bits (raw syscall) against the cwd",
+  ignore: !haveCc,
+  async fn() {
+    const dir = await tmp();
+    await Deno.writeTextFile(`${dir}/rel`, "x\n");
+    const bin = await cc(
+      dir,
+      "signext",
+      `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+  return syscall(SYS_openat, (long)AT_FDCWD, "rel", O_RDONLY) < 0;
+}
+`,
+    );
+    // Standard input is another file: fd 0 must not be taken for the cwd.
+    const t = await trace([bin], { cwd: dir, stdin: "" });
+    assertEquals(t.code, 0, t.stderr);
+    const opens = ofOp(t.events, "open").filter((e) => e.path === "rel");
+    assertEquals(opens.map((e) => e.abs), [`${dir}/rel`]);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
