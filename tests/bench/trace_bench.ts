@@ -16,7 +16,8 @@ import { callsFor } from "../../ffi/linux/syscalls/semantics.ts";
 import { DEFAULT_CLASSES, parseOps } from "../../lib/ops.ts";
 import { X86_64 } from "../../ffi/linux/syscalls/x86_64.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+/** The repository's root directory, with a trailing slash. */
+export const ROOT: string = new URL("../../", import.meta.url).pathname;
 
 /** Writes a C project of `units` files sharing headers, with a Makefile. */
 export async function makeProject(dir: string, units: number): Promise<void> {
@@ -86,17 +87,22 @@ clean:
   );
 }
 
-function median(xs: number[]): number {
+/** The median of `xs`. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function run(
+/**
+ * Runs `argv` in `cwd`, its output discarded and its stderr kept; throws if
+ * it fails. With `watchRss`, also samples its peak RSS.
+ */
+export async function run(
   argv: string[],
   cwd: string,
   watchRss = false,
-): Promise<{ secs: number; rssKiB: number }> {
+): Promise<{ secs: number; rssKiB: number; stderr: string }> {
   const t0 = performance.now();
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -119,18 +125,15 @@ async function run(
   const out = await child.output();
   const secs = (performance.now() - t0) / 1000;
   if (timer !== undefined) clearInterval(timer);
+  const stderr = new TextDecoder().decode(out.stderr);
   if (!out.success) {
-    throw new Error(
-      `${argv.join(" ")} failed (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr)
-      }`,
-    );
+    throw new Error(`${argv.join(" ")} failed (exit ${out.code}): ${stderr}`);
   }
-  return { secs, rssKiB };
+  return { secs, rssKiB, stderr };
 }
 
 /** Syscall names strace accepts, among `names`. */
-async function straceKnows(names: string[]): Promise<string[]> {
+export async function straceKnows(names: string[]): Promise<string[]> {
   const known: string[] = [];
   for (const n of names) {
     const r = await new Deno.Command("strace", {
@@ -143,13 +146,33 @@ async function straceKnows(names: string[]): Promise<string[]> {
   return known;
 }
 
-function traceSet(opsSpec: string | undefined): string[] {
+/** The syscalls filemon traces for `--ops opsSpec` (default classes without). */
+export function traceSet(opsSpec: string | undefined): string[] {
   const ops = opsSpec === undefined
     ? new Set(DEFAULT_CLASSES)
     : parseOps(opsSpec);
   return [...callsFor(ops)].filter((n) =>
     X86_64.numbers[n] !== undefined && n !== "io_uring_setup"
   );
+}
+
+/** `strace -f --seccomp-bpf` tracing `calls` of `command` into `out`. */
+export function straceArgv(
+  calls: string[],
+  out: string,
+  command: string[],
+): string[] {
+  return [
+    "strace",
+    "-f",
+    "--seccomp-bpf",
+    "-qq",
+    "-e",
+    `trace=${calls.join(",")}`,
+    "-o",
+    out,
+    ...command,
+  ];
 }
 
 /** Runs the trace benchmark and prints its figures. */
@@ -165,22 +188,11 @@ export async function benchTrace(argv: string[]): Promise<void> {
   const filemon = [deno, "run", "--allow-ffi", `${ROOT}main.ts`, "trace"];
   const strace = await straceKnows(traceSet(undefined));
   const straceAll = await straceKnows(traceSet("all"));
-  const straceArgv = (calls: string[], out: string) => [
-    "strace",
-    "-f",
-    "--seccomp-bpf",
-    "-qq",
-    "-e",
-    `trace=${calls.join(",")}`,
-    "-o",
-    out,
-    ...make,
-  ];
   const variants: { name: string; argv: string[] }[] = [
     { name: "untraced", argv: make },
     {
       name: "strace --seccomp-bpf",
-      argv: straceArgv(strace, `${dir}/strace.out`),
+      argv: straceArgv(strace, `${dir}/strace.out`, make),
     },
     {
       name: "filemon trace",
@@ -188,7 +200,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
     },
     {
       name: "strace, probes too",
-      argv: straceArgv(straceAll, `${dir}/strace-all.out`),
+      argv: straceArgv(straceAll, `${dir}/strace-all.out`, make),
     },
     {
       name: "filemon --ops all --failed",
