@@ -21,6 +21,11 @@ export interface TraceRequest {
   timestamps?: boolean;
   /** Measure where the tracer's time goes (see `TraceResult.stats`). */
   stats?: boolean;
+  /**
+   * Let the backend answer calls the fast way where it has one (Linux:
+   * seccomp user notification for read-only opens); false: the plain way.
+   */
+  fastPath?: boolean;
   /** Receives every event, in order, as it happens. */
   emit(event: TraceEvent): void;
   /** Called when the tracer has nothing to do for a while (a good time to flush). */
@@ -43,6 +48,19 @@ export interface TraceStats {
   waitMs: number;
   /** Milliseconds from the command's start to its last process's end. */
   loopMs: number;
+  /** Linux: what the fast path did (absent when it did not run). */
+  fastPath?: {
+    /** Opens answered with an fd. */
+    emulated: number;
+    /** Opens answered with an errno. */
+    answeredErrors: number;
+    /** Calls sent back the ptrace way. */
+    fallbacks: number;
+    /** Notifications whose caller was gone by the answer. */
+    vanished: number;
+    /** Times the server waited for the main thread to read its records. */
+    ringWaits: number;
+  };
 }
 
 /** How the traced command ended. */

@@ -5,7 +5,8 @@
  * words split at spaces: `bun main.ts`, `dist/filemon`, `deno run -A
  * main.ts`. Relative paths in it are taken from the repository's root.
  * Without it they run `deno run main.ts` with the fewest permissions each
- * command needs (`--allow-ffi` for trace, file access for the others).
+ * command needs (`--allow-ffi --allow-read` for trace, file access for the
+ * others).
  *
  * @module
  */
@@ -49,8 +50,9 @@ export const FILEMON: string = CLI.length === 0
  */
 export function filemonArgs(...args: string[]): string[] {
   if (CLI.length > 0) return [...CLI.slice(1), ...args];
+  // trace: --allow-read lets the fast path's worker load.
   const perms = args[0] === "trace"
-    ? ["--allow-ffi"]
+    ? ["--allow-ffi", "--allow-read"]
     : ["--allow-read", "--allow-write"];
   return ["run", "--quiet", ...perms, `${ROOT}main.ts`, ...args];
 }

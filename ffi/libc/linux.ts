@@ -44,6 +44,30 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "i32", "u32", "buffer"],
     result: "i32",
   },
+  // int ioctl(int fd, unsigned long request, void *argp);  (seccomp user notifications)
+  ioctl: { parameters: ["i32", "usize", "buffer"], result: "i32" },
+  // int fstat(int fd, struct stat *statbuf);
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  // long syscall(long number, ...);  for calls glibc 2.36 has no wrapper for
+  // (seccomp, openat2, tgkill with our own signal): the results fit an int.
+  syscall3: {
+    name: "syscall",
+    parameters: ["usize", "usize", "usize", "usize"],
+    result: "i32",
+  },
+  syscall3_buf: {
+    name: "syscall",
+    parameters: ["usize", "usize", "usize", "buffer"],
+    result: "i32",
+  },
+  // openat2(int dirfd, const char *path, struct open_how *how, size_t size)
+  syscall_openat2: {
+    name: "syscall",
+    parameters: ["usize", "i32", "buffer", "buffer", "usize"],
+    result: "i32",
+  },
+  // pid_t gettid(void);
+  gettid: { parameters: [], result: "i32" },
 } as const;
 
 /** The Linux-only functions. */

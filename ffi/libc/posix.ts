@@ -58,6 +58,11 @@ const SYMBOLS = {
   kill: { parameters: ["i32", "i32"], result: "i32" },
   // pid_t getpid(void);
   getpid: { parameters: [], result: "i32" },
+  // uid_t getuid(void); uid_t geteuid(void); gid_t getgid(void); gid_t getegid(void);
+  getuid: { parameters: [], result: "u32" },
+  geteuid: { parameters: [], result: "u32" },
+  getgid: { parameters: [], result: "u32" },
+  getegid: { parameters: [], result: "u32" },
   // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);
   sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);

@@ -13,6 +13,7 @@
 
 import {
   AT_EMPTY_PATH,
+  CLONE_NEW_MASK,
   type SyscallName,
   SYSCALLS,
   type SyscallSpec,
@@ -24,11 +25,13 @@ const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_JGE_K = 0x35; // BPF_JMP | BPF_JGE | BPF_K
 const BPF_JSET_K = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+const BPF_JA = 0x05; // BPF_JMP | BPF_JA: k instructions ahead, any distance
 const BPF_RET_K = 0x06; // BPF_RET | BPF_K
 
 /** SECCOMP_RET_* actions. */
 export const SECCOMP_RET_ALLOW = 0x7fff0000;
 export const SECCOMP_RET_TRACE = 0x7ff00000;
+export const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 export const SECCOMP_RET_ERRNO = 0x00050000;
 const ENOSYS = 38;
 
@@ -92,6 +95,7 @@ const jump = (code: number, k: number, jt: number, jf: number): Insn => ({
 export function buildFilter(
   tables: readonly SyscallTable[],
   calls: ReadonlySet<SyscallName>,
+  options: FilterOptions = {},
 ): Uint8Array {
   const blocks: Insn[][] = [];
   const byAudit = new Map<number, SyscallTable[]>();
@@ -103,10 +107,11 @@ export function buildFilter(
     // Biased tables (x32) first: numbers at or above the bias are theirs.
     const ordered = [...group].sort((a, b) => b.bias - a.bias);
     for (const table of ordered) {
-      const checks = numberChecks(table, calls);
+      const checks = numberChecks(table, calls, options);
       if (table.bias > 0) {
-        // if nr < bias skip this table's checks
-        block.push(jump(BPF_JGE_K, table.bias, 0, checks.length + 1));
+        // if nr < bias skip this table's checks (a JA: they may be long)
+        block.push(jump(BPF_JGE_K, table.bias, 1, 0));
+        block.push(stmt(BPF_JA, checks.length + 1));
         block.push(...checks);
         block.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
       } else {
@@ -116,16 +121,22 @@ export function buildFilter(
     block.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
     blocks.push(block);
   }
-  // Arch dispatch: one JEQ per audit value, jumping to its block.
+  // Arch dispatch: one JEQ per audit value, jumping to its block; past the
+  // first, through a JA (a block may be longer than a JEQ can jump).
   const audits = [...byAudit.keys()];
   const prog: Insn[] = [stmt(BPF_LD_W_ABS, OFF_ARCH)];
-  const dispatchLen = audits.length + 1; // the JEQs and the unknown-arch RET
+  // The JEQs (and JAs) and the unknown-arch RET.
+  const dispatchLen = 1 + 2 * (audits.length - 1) + 1;
   let offset = 0;
   audits.forEach((audit, i) => {
-    // From JEQ i (at index i of the dispatch), the block starts after the
-    // remaining JEQs, the RET, and the blocks before it.
-    const jt = dispatchLen - 1 - i + offset;
-    prog.push(jump(BPF_JEQ_K, audit, jt, 0));
+    if (i === 0) {
+      // The first block follows the dispatch directly.
+      prog.push(jump(BPF_JEQ_K, audit, dispatchLen - 1, 0));
+    } else {
+      // From the JA (at 2i of the dispatch), skip the rest and the blocks before.
+      prog.push(jump(BPF_JEQ_K, audit, 0, 1));
+      prog.push(stmt(BPF_JA, dispatchLen - 1 - 2 * i + offset));
+    }
     offset += blocks[i].length;
   });
   prog.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
@@ -145,10 +156,32 @@ export function buildFilter(
   return bytes;
 }
 
-/** JEQ/RET pairs: trace or refuse each wanted call this table has. */
+/** How the filter routes calls beyond SECCOMP_RET_TRACE. */
+export interface FilterOptions {
+  /**
+   * Send read-only opens (open and openat whose flags have none of
+   * `NOT_READ_ONLY`) to the user-notification listener, on the
+   * architectures whose tables have a register layout (x86_64, aarch64).
+   */
+  notifyReadOnlyOpens?: boolean;
+}
+
+/** O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_PATH, the bare __O_TMPFILE bit (not its O_DIRECTORY). */
+export const NOT_READ_ONLY = 0x1 | 0x2 | 0o100 | 0o1000 | 0o10000000 |
+  0o20000000;
+
+/**
+ * A flag bit open(2) and openat(2) ignore (the kernel masks flags with
+ * VALID_OPEN_FLAGS): the tracer sets it in a call it restarts so that the
+ * filter sends the call the ptrace way, where its result can be read.
+ */
+export const O_FILEMON_TRACE = 0x40000000;
+
+/** JEQ/RET runs: trace, notify or refuse each wanted call this table has. */
 function numberChecks(
   table: SyscallTable,
   calls: ReadonlySet<SyscallName>,
+  options: FilterOptions,
 ): Insn[] {
   const out: Insn[] = [];
   for (const name of calls) {
@@ -156,6 +189,28 @@ function numberChecks(
     if (nr === undefined) continue;
     const spec: SyscallSpec = SYSCALLS[name];
     const k = (nr + table.bias) >>> 0;
+    if (
+      options.notifyReadOnlyOpens && table.regs !== undefined &&
+      spec.op === "open" && spec.flags !== undefined
+    ) {
+      // Read-only opens to the listener; the rest, and those the tracer
+      // marked, the ptrace way.
+      out.push(jump(BPF_JEQ_K, k, 0, 4));
+      out.push(stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.flags));
+      out.push(jump(BPF_JSET_K, NOT_READ_ONLY | O_FILEMON_TRACE, 1, 0));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_USER_NOTIF));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+      continue;
+    }
+    if (spec.op === "taint" && spec.flags !== undefined) {
+      // clone: only when it makes a namespace.
+      out.push(jump(BPF_JEQ_K, k, 0, 4));
+      out.push(stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.flags));
+      out.push(jump(BPF_JSET_K, CLONE_NEW_MASK, 0, 1));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+      out.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+      continue;
+    }
     if (spec.op === "stat" && spec.atFlags !== undefined) {
       // fstat is fstatat(fd, "", AT_EMPTY_PATH): no path lookup, so let it
       // run. (A non-empty path with AT_EMPTY_PATH, legal but rare, goes

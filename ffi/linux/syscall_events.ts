@@ -28,6 +28,7 @@ import {
   O_RDWR,
   O_TRUNC,
   O_WRONLY,
+  type SyscallSpec,
 } from "./syscalls/semantics.ts";
 import type { Tracee } from "./tracee_memory.ts";
 
@@ -50,6 +51,41 @@ export function syscallArg(lo: number, hi: number): number {
   return hi >= 0x80000000
     ? (hi - 0x100000000) * 0x100000000 + lo
     : hi * 0x100000000 + lo;
+}
+
+/**
+ * A call's six arguments from its 32-bit words (`word(2 * i)` is argument
+ * i's low half): the int arguments (directory fds, flags, fds), which the
+ * kernel reads as ints whatever the upper half holds, as those ints; the
+ * others (pointers) with `syscallArg`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { callArgs } from "./syscall_events.ts";
+ * import { SYSCALLS } from "./syscalls/semantics.ts";
+ * // openat(dirfd with junk above bit 31, path, flags with junk, mode)
+ * const words = [5, 0x5a5a5a5a, 0x1000, 0x7fff, 0x401, 0x12345678, 0o644, 0, 0, 0, 0, 0];
+ * assertEquals(
+ *   callArgs(SYSCALLS.openat, (k) => words[k]),
+ *   [5, 0x7fff00001000, 0x401, 0o644, 0, 0],
+ * );
+ * ```
+ */
+export function callArgs(
+  spec: SyscallSpec,
+  word: (index: number) => number,
+): number[] {
+  const args = new Array<number>(6);
+  for (let i = 0; i < 6; i++) {
+    args[i] = syscallArg(word(2 * i), word(2 * i + 1));
+  }
+  for (
+    const i of [spec.dirfd, spec.dirfd2, spec.flags, spec.fd, spec.atFlags]
+  ) {
+    if (i !== undefined) args[i] = word(2 * i) | 0;
+  }
+  return args;
 }
 
 /** A call seen at its entry, waiting for its result. */
@@ -284,7 +320,8 @@ export class SyscallEvents {
     const base = dirfd === AT_FDCWD
       ? this.#tracee.cwd(tid, pid)
       : this.#tracee.fdPath(tid, dirfd);
-    if (base === undefined) return undefined;
+    // A directory fd that is no directory (a pipe: "pipe:[N]") has no path.
+    if (base === undefined || base.charCodeAt(0) !== 0x2f) return undefined;
     return path === "" ? base : resolvePath(base, path);
   }
 

@@ -22,15 +22,26 @@ import type {
   TraceStats,
 } from "../../lib/backend.ts";
 import type { TraceEvent } from "../../lib/event.ts";
-import { callsFor } from "./syscalls/semantics.ts";
-import { errno, errnoName, getpid, kill, LibcError } from "../libc/posix.ts";
+import { callsFor, CLONE_NEW_MASK } from "./syscalls/semantics.ts";
+import {
+  errno,
+  errnoName,
+  getpid,
+  kill,
+  libc,
+  LibcError,
+} from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
 import { proc } from "../runtime/process.ts";
 import { spawnSuspended } from "../posix/spawn.ts";
 import { startTicker } from "../posix/ticker.ts";
 import { buildFilter } from "./seccomp.ts";
-import { hostTables, SyscallIndex } from "./syscalls/host.ts";
+import { filterPayload } from "./seccomp_install.ts";
+import { type FastOpen, FastPath } from "./fast_path.ts";
+import { hostTables, type KnownCall, SyscallIndex } from "./syscalls/host.ts";
+import { type Ids, taints } from "./taint.ts";
 import {
+  callArgs,
   type PendingCall,
   syscallArg,
   SyscallEvents,
@@ -82,6 +93,8 @@ const SEIZE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 interface Thread {
   tgid: number;
   pending?: PendingCall;
+  /** A fast-path call sent back: the index of its flags argument, to mark at the next stop. */
+  remark?: number;
 }
 
 /**
@@ -117,6 +130,12 @@ export class LinuxTracer implements Backend {
   #timing = false;
   #counts = { waits: 0, ptrace: 0, events: 0, waitMs: 0 };
   #req!: TraceRequest;
+  #fast: FastPath | undefined;
+  /** Our ids, which an untainted tracee shares (see `taints`). */
+  #ids: Ids = ownIds();
+  #onFastOpen = (open: FastOpen) => this.#fastOpen(open);
+  #onFallBack = (tid: number, flagsArg: number, id: Uint8Array) =>
+    this.#fallBack(tid, flagsArg, id);
 
   // Buffers handed to libc; each is allocated once and never moves.
   #info = new Uint8Array(new ArrayBuffer(INFO_SIZE));
@@ -136,17 +155,41 @@ export class LinuxTracer implements Backend {
   async run(request: TraceRequest): Promise<TraceResult> {
     this.#req = request;
     this.#events = new SyscallEvents(this.#tracee, request.ops);
-    const filter = buildFilter(this.#tables, callsFor(request.ops));
+    // The fast path answers read-only opens; without "read" they are not
+    // recorded at all.
+    const fast = request.fastPath !== false && request.ops.has("read") &&
+        FastPath.supported()
+      ? await FastPath.start(request.failed)
+      : undefined;
+    const ptraceOnly = buildFilter(this.#tables, callsFor(request.ops));
+    const notify = fast === undefined ? undefined : buildFilter(
+      this.#tables,
+      callsFor(request.ops, true),
+      { notifyReadOnlyOpens: true },
+    );
     // The frame FreeBSD's device writes: the target pid is the tracer's.
     request.emit({ op: "begin", version: 5 });
     request.emit({ op: "target", pid: getpid() });
     request.emit({ op: "start", time: now() });
     request.emit({ op: "version", version: 5 });
-    this.#root = spawnSuspended(request.argv, filter, (pid) => {
-      if (linux.ptrace(PTRACE_SEIZE, pid, 0, SEIZE_OPTIONS) < 0) {
-        throw new LibcError("ptrace", errno(), "(PTRACE_SEIZE)");
-      }
-    });
+    try {
+      this.#root = spawnSuspended(
+        request.argv,
+        filterPayload(notify, ptraceOnly),
+        (pid) => {
+          if (linux.ptrace(PTRACE_SEIZE, pid, 0, SEIZE_OPTIONS) < 0) {
+            throw new LibcError("ptrace", errno(), "(PTRACE_SEIZE)");
+          }
+        },
+        fast === undefined
+          ? undefined
+          : (pid, ready, go) => fast.handOff(pid, ready, go),
+      );
+    } catch (err) {
+      await fast?.stop();
+      throw err;
+    }
+    this.#fast = fast;
     this.#threads.set(this.#root, { tgid: this.#root });
     this.#processes = 1;
     this.#timing = request.stats === true;
@@ -157,7 +200,12 @@ export class LinuxTracer implements Backend {
     request.emit({ op: "bye" });
     const st = this.#rootStatus ?? { code: 1, signal: 0 };
     const stats: TraceStats | undefined = request.stats
-      ? { ...this.#counts, ...this.#tracee.stats, loopMs }
+      ? {
+        ...this.#counts,
+        ...this.#tracee.stats,
+        loopMs,
+        fastPath: this.#fast?.listening ? this.#fast.stats() : undefined,
+      }
       : undefined;
     return {
       exitCode: st.signal > 0 ? 128 + st.signal : st.code,
@@ -184,6 +232,8 @@ export class LinuxTracer implements Backend {
         const pid = linux.waitpid(-1, this.#status8, __WALL);
         this.#counts.waits++;
         if (this.#timing) this.#counts.waitMs += performance.now() - waitStart;
+        // The fast path's records come before anything a stop shows.
+        this.#fast?.drain(this.#onFastOpen, this.#onFallBack);
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
           if ((++this.#stops & 255) === 0) {
@@ -198,17 +248,46 @@ export class LinuxTracer implements Backend {
         }
         const err = errno();
         if (err === EINTR) {
-          await turn();
-          this.#req.idle?.();
-          lastTurn = performance.now();
+          // A tick, or the fast path's server asking: the event loop gets
+          // a turn at most every 50 ms.
+          if (performance.now() - lastTurn > 50) {
+            await turn();
+            this.#req.idle?.();
+            lastTurn = performance.now();
+          }
           continue;
         }
         if (err === ECHILD) return;
         throw new LibcError("waitpid", err);
       }
     } finally {
+      this.#fast?.drain(this.#onFastOpen, this.#onFallBack);
+      await this.#fast?.stop();
       ticker.stop();
     }
+  }
+
+  /** An open the fast path answered. */
+  #fastOpen(open: FastOpen): void {
+    const pid = this.#threads.get(open.tid)?.tgid ?? open.tid;
+    const event: TraceEvent = {
+      op: "open",
+      pid,
+      path: open.path,
+      abs: open.abs,
+      mode: "r",
+    };
+    if (open.error !== undefined) event.error = open.error;
+    if (this.#req.timestamps) event.time = Math.round(open.time * 1000) / 1e6;
+    this.#emit(event);
+  }
+
+  /** A call the fast path sends back: to run again the ptrace way. */
+  #fallBack(tid: number, flagsArg: number, id: Uint8Array): void {
+    const thread = this.#threads.get(tid);
+    if (thread === undefined) return;
+    this.#counts.ptrace += 2;
+    if (this.#fast!.restart(tid, id)) thread.remark = flagsArg;
   }
 
   #handle(tid: number, raw: number): void {
@@ -227,6 +306,12 @@ export class LinuxTracer implements Backend {
         this.#parked.add(tid);
         return;
       }
+    }
+    if (thread.remark !== undefined) {
+      // The stop after a fast-path call sent back: mark it for the filter.
+      this.#counts.ptrace += 2;
+      this.#fast!.mark(tid, thread.remark);
+      thread.remark = undefined;
     }
     if (signal === (SIGTRAP | 0x80)) return this.#syscallStop(tid, thread);
     switch (event) {
@@ -278,6 +363,9 @@ export class LinuxTracer implements Backend {
     return r <= 0 ? -1 : this.#info[0];
   }
 
+  /** 32-bit word `k` of the call's arguments in #info. */
+  #word = (k: number): number => this.#info32[8 + k];
+
   /** Argument `i` of the call in #info (see `syscallArg`). */
   #arg(i: number): number {
     return syscallArg(this.#info32[8 + i * 2], this.#info32[9 + i * 2]);
@@ -291,16 +379,36 @@ export class LinuxTracer implements Backend {
     if (call === undefined || call.spec.op === "deny") {
       return this.#resume(tid, thread, 0);
     }
-    const args = [
-      this.#arg(0),
-      this.#arg(1),
-      this.#arg(2),
-      this.#arg(3),
-      this.#arg(4),
-      this.#arg(5),
-    ];
+    if (call.spec.op === "taint") {
+      this.#taint(tid, thread, call);
+      return this.#resume(tid, thread, 0);
+    }
+    const args = callArgs(call.spec, this.#word);
     thread.pending = this.#events.enter(tid, thread.tgid, call, args);
     this.#ptrace(PTRACE_SYSCALL, tid, 0);
+  }
+
+  /**
+   * A call that changes credentials, root or namespaces: the fast path
+   * stops answering for the whole process (and its future children).
+   * clone3's flags are in a struct (`how`): only CLONE_NEW* counts.
+   */
+  #taint(tid: number, thread: Thread, call: KnownCall): void {
+    const fast = this.#fast;
+    if (fast === undefined) return;
+    const how = call.spec.how;
+    if (how !== undefined) {
+      const flags = this.#tracee.readU32(tid, this.#arg(how));
+      if ((flags & CLONE_NEW_MASK) === 0) return;
+    } else if (call.spec.flags === undefined) {
+      const args = [this.#arg(0), this.#arg(1), this.#arg(2)];
+      if (!taints(call.name, args, this.#ids, call.table.arch === "i386")) {
+        return;
+      }
+    }
+    for (const [other, t] of this.#threads) {
+      if (t.tgid === thread.tgid) fast.setTaint(other, true);
+    }
   }
 
   #syscallStop(tid: number, thread: Thread): void {
@@ -333,7 +441,8 @@ export class LinuxTracer implements Backend {
 
   #emit(event: TraceEvent): void {
     this.#counts.events++;
-    if (this.#req.timestamps) (event as { time?: number }).time = now();
+    const timed = event as { time?: number };
+    if (this.#req.timestamps && timed.time === undefined) timed.time = now();
     this.#req.emit(event);
   }
 
@@ -354,6 +463,7 @@ export class LinuxTracer implements Backend {
     const known = this.#threads.get(child);
     if (known !== undefined) known.tgid = tgid;
     else this.#threads.set(child, { tgid });
+    if (this.#fast?.tainted(tid)) this.#fast.setTaint(child, true);
     if (!isThread) {
       this.#processes++;
       this.#tracee.inheritCwd(thread.tgid, child);
@@ -390,11 +500,22 @@ export class LinuxTracer implements Backend {
     const thread = this.#threads.get(tid);
     this.#threads.delete(tid);
     this.#parked.delete(tid);
+    this.#fast?.setTaint(tid, false);
     if (thread === undefined || thread.tgid !== tid) return;
     this.#tracee.setCwd(tid, undefined);
     this.#emit({ op: "exit", pid: tid, status: code, signal });
     if (tid === this.#root) this.#rootStatus = { code, signal };
   }
+}
+
+/** The tracer's uid and gid; none that any call could match when real and effective differ. */
+function ownIds(): Ids {
+  const uid = libc.getuid();
+  const gid = libc.getgid();
+  return {
+    uid: uid === libc.geteuid() ? uid : -2,
+    gid: gid === libc.getegid() ? gid : -2,
+  };
 }
 
 /** Lets the event loop run once (timers, signal listeners). */

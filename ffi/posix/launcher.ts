@@ -1,16 +1,26 @@
 /**
  * The launcher: this tool started again by the tracer, in a hidden mode, to
  * become the traced command (see `spawn.ts` for the handshake). It applies
- * the tracer's payload — on Linux the seccomp program — and execs the
- * command; when that fails it says why in one line and exits 127 (not
+ * the tracer's payload — on Linux the seccomp program; for the fast path
+ * it tells the tracer the listener fd and waits until it has taken it — and
+ * execs the command; when that fails it says why in one line and exits 127 (not
  * found) or 126. It loads little beyond libc, to start fast.
  *
- * Usage (internal): `launcher.ts READY_FD GO_FD COMMAND [ARG...]`
+ * Usage (internal): `launcher.ts READY_FD GO_FD KEEP COMMAND [ARG...]`, KEEP
+ * being the descriptors to hand on to the command ("5,7", or "-").
  *
  * @module
  */
 
-import { ABI, close, execvp, read, strerror, writeAll } from "../libc/posix.ts";
+import {
+  ABI,
+  close,
+  execvp,
+  inherit,
+  read,
+  strerror,
+  writeAll,
+} from "../libc/posix.ts";
 import { proc } from "../runtime/process.ts";
 
 function fail(message: string): number {
@@ -33,16 +43,15 @@ function readExactly(fd: number, n: number): Uint8Array<ArrayBuffer> | null {
 
 /** Runs the launcher; returns an exit code only when something failed. */
 export async function launch(argv: string[]): Promise<number> {
-  const [readyArg, goArg, ...command] = argv;
+  const [readyArg, goArg, keepArg, ...command] = argv;
   const ready = Number(readyArg);
   const go = Number(goArg);
   if (
     !Number.isInteger(ready) || !Number.isInteger(go) || command.length === 0
   ) {
-    return fail("launcher: usage: READY_FD GO_FD COMMAND [ARG...]");
+    return fail("launcher: usage: READY_FD GO_FD KEEP COMMAND [ARG...]");
   }
   writeAll(ready, new TextEncoder().encode("R"));
-  close(ready);
   const header = readExactly(go, 4);
   if (header === null) return fail("launcher: the tracer went away");
   const length = new DataView(header.buffer, header.byteOffset).getUint32(
@@ -50,12 +59,33 @@ export async function launch(argv: string[]): Promise<number> {
     true,
   );
   const payload = readExactly(go, length);
-  close(go);
   if (payload === null) return fail("launcher: the tracer went away");
   if (proc.os === "linux") {
-    const { installFilter } = await import("../linux/seccomp_install.ts");
-    const problem = installFilter(payload);
-    if (problem !== undefined) return fail(problem);
+    const { installFilter, wantsFastPath } = await import(
+      "../linux/seccomp_install.ts"
+    );
+    const installed = installFilter(payload);
+    if (typeof installed === "string") return fail(installed);
+    if (wantsFastPath(payload)) {
+      // Tell the tracer (a listener fd to take); with one, wait until it has.
+      const reply = new Uint8Array(new ArrayBuffer(4));
+      new DataView(reply.buffer).setInt32(0, installed, true);
+      writeAll(ready, reply);
+      if (installed >= 0) {
+        const goOn = readExactly(go, 1);
+        if (goOn === null) return fail("launcher: the tracer went away");
+        close(installed);
+      }
+    }
+  }
+  close(ready);
+  close(go);
+  if (keepArg !== undefined && keepArg !== "-") {
+    for (const fd of keepArg.split(",")) {
+      try {
+        inherit(Number(fd));
+      } catch { /* not open here */ }
+    }
   }
   const err = execvp(command);
   fail(`cannot run '${command[0]}': ${strerror(err)}`);

@@ -6,8 +6,13 @@
  * 1. the launcher writes one byte on the ready pipe, then blocks reading the
  *    go pipe;
  * 2. the tracer attaches to it (PTRACE_SEIZE; on FreeBSD, FILEMON_SET_PID)
- *    and writes a payload on the go pipe (a seccomp program, or nothing);
- * 3. the launcher applies the payload and execs the command.
+ *    and writes a payload on the go pipe (seccomp programs, or nothing);
+ * 3. the launcher applies the payload and execs the command. Where the
+ *    payload asks for a fast path, it first writes the result (an int: the
+ *    seccomp listener's fd, or -1) on the ready pipe and, with a listener,
+ *    waits for one byte on the go pipe: the pipes are then handed to
+ *    whoever takes the listener (`handOff`), while the tracer goes on to
+ *    serve the launcher's ptrace stops.
  *
  * @module
  */
@@ -28,17 +33,31 @@ export function launcherCommand(): string[] {
 
 /**
  * Starts `argv` through the launcher, calls `attach(pid)` while it waits,
- * then hands it `payload` and lets it exec. Returns the launcher's pid (the
+ * and hands it `payload`. With `handOff`, the ready pipe's read end and the
+ * go pipe's write end then belong to `handOff(pid, ready, go)`, which reads
+ * the launcher's answer and lets it go on. Returns the launcher's pid (the
  * command's, once it has exec'd).
  */
 export function spawnSuspended(
   argv: readonly string[],
   payload: Uint8Array,
   attach: (pid: number) => void,
+  handOff?: (pid: number, ready: number, go: number) => void,
 ): number {
   const [readyRead, readyWrite] = pipe();
   const [goRead, goWrite] = pipe();
   let pid: number;
+  // Descriptors the runtime marked close-on-exec that the command should
+  // have: open again to exec here, and named to the launcher, whose runtime
+  // marks them again.
+  const keep = proc.inheritedFds().filter((fd) => {
+    try {
+      inherit(fd);
+      return true;
+    } catch {
+      return false; // closed since
+    }
+  });
   try {
     inherit(readyWrite);
     inherit(goRead);
@@ -46,6 +65,7 @@ export function spawnSuspended(
       ...launcherCommand(),
       String(readyWrite),
       String(goRead),
+      keep.length === 0 ? "-" : keep.join(","),
       ...argv,
     ]);
   } catch (err) {
@@ -56,6 +76,7 @@ export function spawnSuspended(
     close(readyWrite);
     close(goRead);
   }
+  let handedOff = false;
   try {
     const mark = new Uint8Array(new ArrayBuffer(64));
     if (read(readyRead, mark.subarray(0, 1)) !== 1) {
@@ -66,9 +87,15 @@ export function spawnSuspended(
     new DataView(message.buffer).setUint32(0, payload.length, true);
     message.set(payload, 4);
     writeAll(goWrite, message);
+    if (handOff !== undefined) {
+      handOff(pid, readyRead, goWrite);
+      handedOff = true;
+    }
   } finally {
-    close(readyRead);
-    close(goWrite);
+    if (!handedOff) {
+      close(readyRead);
+      close(goWrite);
+    }
   }
   return pid;
 }

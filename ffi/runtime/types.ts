@@ -85,8 +85,19 @@ export interface Process {
   readonly arch: string;
   /** Whether this is a compiled binary (`bun build --compile`, `deno compile`). */
   readonly standalone: boolean;
+  /**
+   * Descriptors above 2 this process was started with that the runtime
+   * itself marked close-on-exec (Bun does, at start): the tracer hands them
+   * on to the traced command, as a shell would.
+   */
+  inheritedFds(): readonly number[];
   /** The runtime's executable, or the compiled binary. */
   execPath(): string;
+  /**
+   * Whether a worker can be started from the module `module` (a file URL):
+   * Deno asks for read permission on it.
+   */
+  canStartWorker(module: URL): boolean;
   /**
    * The argv that runs the script `module` (a file URL) with native calls
    * allowed and as little else as the runtime permits, starting fast.

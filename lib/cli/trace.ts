@@ -54,14 +54,19 @@ Options:
       --failed       also record failed calls, with their errno (JSON Lines;
                      a filemon log has no room for them)
       --stats        say where the tracer's time went (stops, ptrace and
-                     memory reads per stop, time waiting vs working)
+                     memory reads per stop, time waiting vs working, what
+                     the fast path answered)
+      --no-fast-path answer every call the ptrace way (two stops a call),
+                     not read-only opens by seccomp user notification
   -h, --help         show this help
 ${GRAPH_OPTIONS_HELP}
   With -f filemon or jsonl, --root, --include and --exclude filter the records
   too (system files are then dropped unless --system); exec, fork, exit and
   chdir records are always kept.
 
-Under 'deno run' it needs only --allow-ffi. Linux: ptrace + seccomp-bpf, no root.`;
+Under 'deno run' it needs --allow-ffi, and --allow-read for the fast path
+(its worker's code is read from disk); with --allow-ffi alone every call
+takes the ptrace way. Linux: ptrace + seccomp, no root.`;
 
 /** Signal subscriptions the command needs (the runtime's, handed in). */
 export interface TraceSignals {
@@ -80,7 +85,13 @@ export async function traceCommand(
   signals: TraceSignals,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
-    boolean: ["help", "failed", "stats", ...GRAPH_FLAGS.boolean!],
+    boolean: [
+      "help",
+      "failed",
+      "stats",
+      "no-fast-path",
+      ...GRAPH_FLAGS.boolean!,
+    ],
     string: ["output", "format", "ops", ...GRAPH_FLAGS.string!],
     collect: [...GRAPH_FLAGS.collect!],
     alias: { h: "help", o: "output", f: "format" },
@@ -153,6 +164,7 @@ export async function traceCommand(
       failed: args.failed === true,
       timestamps: format === "jsonl",
       stats: args.stats === true,
+      fastPath: args["no-fast-path"] !== true,
       emit: (event) => {
         if (keep !== undefined && !eventKept(event, keep)) return;
         const text = format1(event);
@@ -208,5 +220,9 @@ function statsLine(result: TraceResult): string {
     `${per(s.proc)} /proc lookups; tracer working ${busy.toFixed(2)} s ` +
     `(${
       (1e6 * busy / Math.max(1, result.stops)).toFixed(1)
-    } µs a stop), waiting ${(s.waitMs / 1000).toFixed(2)} s`;
+    } µs a stop), waiting ${(s.waitMs / 1000).toFixed(2)} s; ${
+      s.fastPath === undefined
+        ? "fast path off (ptrace only)"
+        : `fast path: ${s.fastPath.emulated} opens answered, ${s.fastPath.answeredErrors} errors answered, ${s.fastPath.fallbacks} sent the ptrace way, ${s.fastPath.vanished} callers gone, ${s.fastPath.ringWaits} ring waits`
+    }`;
 }

@@ -14,7 +14,7 @@ import {
   parseJsonLine,
   type TraceEvent,
 } from "../../lib/mod.ts";
-import { FILEMON, installed, traceArgs } from "../_helpers.ts";
+import { CLI_NAME, FILEMON, installed, ROOT, traceArgs } from "../_helpers.ts";
 
 const isLinux = Deno.build.os === "linux";
 const haveCc = isLinux && installed("gcc");
@@ -786,25 +786,41 @@ Deno.test({
 });
 
 Deno.test({
-  name: "trace --stats says where the tracer's time went",
+  name: "trace --stats says where the tracer's time went, on either path",
   ignore: !isLinux,
   async fn() {
-    const t = await trace([
-      "sh",
-      "-c",
-      "cat /etc/hostname /etc/hostname > /dev/null",
-    ], {
-      flags: ["--stats"],
-    });
-    assertEquals(t.code, 0);
-    const m =
-      /^filemon: (\d+) stops for (\d+) events from (\d+) processes; per stop ([\d.]+) ptrace, ([\d.]+) waits, .* waiting [\d.]+ s\n$/
-        .exec(t.stderr);
-    if (m === null) throw new Error(`no stats line: ${t.stderr}`);
-    // sh and cat: two processes; every traced call is two stops at least.
+    const command = ["sh", "-c", "cat /etc/hostname /etc/hostname > /dev/null"];
+    const line =
+      /^filemon: (\d+) stops for (\d+) events from (\d+) processes; per stop ([\d.]+) ptrace, ([\d.]+) waits, .* waiting [\d.]+ s; (.*)\n$/;
+    // The ptrace way: every recorded call is two stops at least.
+    const slow = await trace(command, { flags: ["--stats", "--no-fast-path"] });
+    assertEquals(slow.code, 0);
+    const m = line.exec(slow.stderr);
+    if (m === null) throw new Error(`no stats line: ${slow.stderr}`);
+    // sh and cat: two processes.
     assertEquals(Number(m[3]), 2);
-    assert(Number(m[1]) >= 2 * ofOp(t.events, "open").length);
-    assert(Number(m[4]) >= 1.5 && Number(m[5]) >= 0.9, t.stderr);
+    assert(Number(m[1]) >= 2 * ofOp(slow.events, "open").length);
+    assert(Number(m[4]) >= 1.5 && Number(m[5]) >= 0.9, slow.stderr);
+    assertEquals(m[6], "fast path off (ptrace only)");
+    // The fast path: read-only opens of regular files answered without a stop.
+    const fast = await trace(command, { flags: ["--stats"] });
+    assertEquals(fast.code, 0);
+    const f = line.exec(fast.stderr);
+    if (f === null) throw new Error(`no stats line: ${fast.stderr}`);
+    const reads = ofOp(fast.events, "open").filter((e) => e.mode === "r");
+    const answered =
+      /^fast path: (\d+) opens answered, (\d+) errors answered, (\d+) sent the ptrace way/
+        .exec(f[6]);
+    if (answered === null) throw new Error(`fast path off: ${fast.stderr}`);
+    assertEquals(Number(answered[1]) + Number(answered[3]), reads.length);
+    assert(Number(f[1]) < Number(m[1]), `${f[1]} stops vs ${m[1]}`);
+    // The same records either way.
+    const key = (e: TraceEvent) =>
+      e.op === "open" ? `${e.mode} ${e.abs}` : e.op;
+    assertEquals(
+      fast.events.filter((e) => e.op === "open").map(key).sort(),
+      slow.events.filter((e) => e.op === "open").map(key).sort(),
+    );
   },
 });
 
@@ -833,5 +849,37 @@ int main(void) {
     const opens = ofOp(t.events, "open").filter((e) => e.path === "rel");
     assertEquals(opens.map((e) => e.abs), [`${dir}/rel`]);
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "trace under deno run --allow-ffi alone takes the ptrace way, and says so",
+  ignore: !isLinux || CLI_NAME !== "deno",
+  async fn() {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-ffi",
+        `${ROOT}main.ts`,
+        "trace",
+        "--stats",
+        "-o",
+        "-",
+        "--",
+        "cat",
+        "/etc/hostname",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 0, err);
+    assertStringIncludes(err, "fast path off (ptrace only)");
+    assertStringIncludes(
+      new TextDecoder().decode(r.stdout),
+      " /etc/hostname\n",
+    );
   },
 });

@@ -27,6 +27,7 @@ export type CallOp =
   | "stat"
   | "access"
   | "readlink"
+  | "taint"
   | "deny";
 
 /** How to read one call's arguments. Numbers are argument positions (0-5). */
@@ -211,6 +212,36 @@ export const SYSCALLS = {
   // io_uring can open files with no syscall per open: refused with ENOSYS
   // so programs fall back to the calls above.
   io_uring_setup: { op: "deny", classes: [] },
+  // Calls after which the tracer can no longer open files on a process's
+  // behalf exactly (other credentials, root or mounts): traced only when
+  // the fast path answers opens, which then stops for that process.
+  setuid: { op: "taint", classes: [] },
+  setgid: { op: "taint", classes: [] },
+  setreuid: { op: "taint", classes: [] },
+  setregid: { op: "taint", classes: [] },
+  setresuid: { op: "taint", classes: [] },
+  setresgid: { op: "taint", classes: [] },
+  setfsuid: { op: "taint", classes: [] },
+  setfsgid: { op: "taint", classes: [] },
+  setgroups: { op: "taint", classes: [] },
+  setuid32: { op: "taint", classes: [] },
+  setgid32: { op: "taint", classes: [] },
+  setreuid32: { op: "taint", classes: [] },
+  setregid32: { op: "taint", classes: [] },
+  setresuid32: { op: "taint", classes: [] },
+  setresgid32: { op: "taint", classes: [] },
+  setfsuid32: { op: "taint", classes: [] },
+  setfsgid32: { op: "taint", classes: [] },
+  setgroups32: { op: "taint", classes: [] },
+  capset: { op: "taint", classes: [] },
+  chroot: { op: "taint", classes: [] },
+  pivot_root: { op: "taint", classes: [] },
+  unshare: { op: "taint", classes: [] },
+  setns: { op: "taint", classes: [] },
+  // clone with a CLONE_NEW* flag (the filter tests the flags argument), and
+  // clone3, whose flags sit in a struct the tracer reads.
+  clone: { op: "taint", classes: [], flags: 0 },
+  clone3: { op: "taint", classes: [], how: 0 },
 } as const satisfies Record<string, SyscallSpec>;
 
 /** A call filemon knows. */
@@ -224,12 +255,24 @@ export const ALWAYS: readonly SyscallName[] = [
   "fchdir",
 ];
 
-/** The calls to trace for a set of classes. */
-export function callsFor(classes: ReadonlySet<OpClass>): Set<SyscallName> {
+/** The namespace flags of clone(2) (CLONE_NEWNS ... CLONE_NEWNET). */
+export const CLONE_NEW_MASK = 0x7e020000;
+
+/**
+ * The calls to trace for a set of classes; with `fastPath`, also the calls
+ * that end it for a process (op "taint").
+ */
+export function callsFor(
+  classes: ReadonlySet<OpClass>,
+  fastPath = false,
+): Set<SyscallName> {
   const calls = new Set<SyscallName>(ALWAYS);
   for (const [name, spec] of Object.entries(SYSCALLS)) {
     const wanted = spec.classes as readonly OpClass[];
-    if (spec.op === "deny" || wanted.some((c) => classes.has(c))) {
+    if (
+      spec.op === "deny" || (fastPath && spec.op === "taint") ||
+      wanted.some((c) => classes.has(c))
+    ) {
       calls.add(name as SyscallName);
     }
   }

@@ -18,6 +18,16 @@ export interface SyscallTable {
   readonly pointerSize: 4 | 8;
   /** Added to every number by the kernel (x32's `__X32_SYSCALL_BIT`). */
   readonly bias: number;
+  /**
+   * Where `PTRACE_GETREGSET(NT_PRSTATUS)` puts a syscall's return value and
+   * arguments (byte offsets), on the architectures where read-only opens take
+   * the user-notification fast path.
+   */
+  readonly regs?: {
+    readonly size: number;
+    readonly ret: number;
+    readonly args: readonly number[];
+  };
   /** Syscall numbers, from the kernel's table for this architecture. */
   readonly numbers: Readonly<Partial<Record<SyscallName, number>>>;
 }

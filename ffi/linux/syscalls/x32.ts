@@ -16,6 +16,8 @@ export const X32: SyscallTable = {
   arch: "x32",
   pointerSize: 4,
   bias: 0x40000000,
+  // Read-only opens take the ptrace way (no fast path for x32).
+  regs: undefined,
   numbers: {
     ...X86_64.numbers,
     // x32 entries: the calls that take pointer arrays (argv, envp).

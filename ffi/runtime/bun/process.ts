@@ -4,6 +4,7 @@
  * @module
  */
 
+import * as fs from "node:fs";
 import type { Process } from "../types.ts";
 
 /** The part of Bun's `process` global used here. */
@@ -17,6 +18,27 @@ interface BunProcess {
 
 const process = (globalThis as unknown as { process: BunProcess }).process;
 const main = (globalThis as unknown as { Bun: { main: string } }).Bun.main;
+
+/**
+ * The descriptors this process started with, read before anything of ours
+ * opens one: Bun marks them close-on-exec at start; its own (an epoll and
+ * an eventfd) are anonymous inodes.
+ */
+const INHERITED: readonly number[] = (() => {
+  const fds: number[] = [];
+  try {
+    for (const name of fs.readdirSync("/proc/self/fd")) {
+      const fd = Number(name);
+      if (!(fd > 2)) continue;
+      try {
+        if (!fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith("anon_inode:")) {
+          fds.push(fd);
+        }
+      } catch { /* the directory listing's own descriptor, now closed */ }
+    }
+  } catch { /* no /proc: nothing to hand on */ }
+  return fds;
+})();
 
 const ARCH: Readonly<Record<string, string>> = {
   x64: "x86_64",
@@ -35,7 +57,9 @@ export const proc: Process = {
   arch: ARCH[process.arch] ?? process.arch,
   // A compiled binary runs its entry point from Bun's embedded file system.
   standalone: main.startsWith("/$bunfs/") || /^[A-Z]:\\~BUN\\/.test(main),
+  inheritedFds: () => INHERITED,
   execPath: () => process.execPath,
+  canStartWorker: () => true,
   scriptCommand: (module: URL) => [
     process.execPath,
     "--no-install",

@@ -14,7 +14,12 @@ export const proc: Process = {
   os: Deno.build.os,
   arch: Deno.build.arch,
   standalone: Deno.build.standalone === true,
+  // Deno leaves inherited descriptors as they came.
+  inheritedFds: () => [],
   execPath: () => Deno.execPath(),
+  canStartWorker: (module: URL) =>
+    Deno.permissions.querySync({ name: "read", path: module }).state ===
+      "granted",
   scriptCommand: (module: URL) => [
     Deno.execPath(),
     "run",

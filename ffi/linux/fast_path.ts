@@ -1,0 +1,330 @@
+/**
+ * The main thread's side of the fast path: it starts the server's worker,
+ * takes the seccomp listener out of the launcher (pidfd_getfd), reads the
+ * server's records, and makes a call the server would not answer run again
+ * the ptrace way:
+ *
+ * 1. PTRACE_INTERRUPT the thread (it waits in the notification), then
+ *    answer the notification with -ERESTARTNOINTR: on its way back to user
+ *    space the thread stops (the interrupt), its call marked for restart;
+ * 2. at that stop, set `O_FILEMON_TRACE` in the call's flags register (a bit
+ *    open(2) ignores) and let it go: the kernel restarts the call, and the
+ *    filter sends a call with that bit the ptrace way, where its result is
+ *    read at its exit stop like any other.
+ *
+ * Every ptrace request is made here, on the main thread.
+ *
+ * @module
+ */
+
+import { decodePath, resolvePath } from "../../lib/path.ts";
+import {
+  addressOf,
+  close,
+  cstring,
+  errnoName,
+  getpid,
+  libc,
+  open,
+  read,
+  setU64,
+} from "../libc/posix.ts";
+import { linux } from "../libc/linux.ts";
+import { proc } from "../runtime/process.ts";
+import {
+  createRing,
+  H_ANSWERED_ERROR,
+  H_EMULATED,
+  H_FALLBACK,
+  H_LISTENER_FD,
+  H_LISTENING,
+  H_RING_WAITS,
+  H_SERVER_TID,
+  H_STOP,
+  H_VANISHED,
+  KIND_FALLBACK,
+  KIND_OPEN,
+  Ring,
+  type RingRecord,
+} from "./notify_ring.ts";
+import type { ServerSetup } from "./notify_server.ts";
+import { O_FILEMON_TRACE } from "./seccomp.ts";
+import {
+  ERESTARTNOINTR,
+  HOST_SYSCALLS,
+  NT_PRSTATUS,
+  PTRACE_GETREGSET,
+  PTRACE_INTERRUPT,
+  PTRACE_SETREGSET,
+  RESP_SIZE,
+  SECCOMP_IOCTL_NOTIF_SEND,
+} from "./seccomp_notify.ts";
+import { hostTables } from "./syscalls/host.ts";
+
+const SIGALRM = 14;
+const WORKER = new URL("./notify_worker.ts", import.meta.url);
+const O_RDONLY = 0;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+
+/** struct stat offsets of st_dev and st_mode. */
+const STAT_LAYOUT: Readonly<Record<string, { dev: number; mode: number }>> = {
+  x86_64: { dev: 0, mode: 24 },
+  aarch64: { dev: 0, mode: 16 },
+};
+
+/** Counts for `--stats`. */
+export interface FastPathStats {
+  /** Opens the server answered with an fd. */
+  emulated: number;
+  /** Opens it answered with an errno. */
+  answeredErrors: number;
+  /** Calls sent back the ptrace way. */
+  fallbacks: number;
+  /** Notifications whose tracee was gone by the answer. */
+  vanished: number;
+  /** Times the server waited for room in the ring. */
+  ringWaits: number;
+}
+
+/** An open the server answered. */
+export interface FastOpen {
+  tid: number;
+  path: string;
+  abs: string | undefined;
+  /** The errno name of a failed open. */
+  error: string | undefined;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+/** The fast path, once its worker is running. */
+export class FastPath {
+  #worker: Worker;
+  #ring: Ring;
+  #ringBuffer: SharedArrayBuffer;
+  #taint: Uint8Array;
+  #taintBuffer: SharedArrayBuffer;
+  #failed: boolean;
+  #regs = hostTables(proc.arch)[0].regs!;
+  #regsBuf: Uint8Array<ArrayBuffer>;
+  #regsView: DataView;
+  #iov = new Uint8Array(new ArrayBuffer(64));
+  #resp = new Uint8Array(new ArrayBuffer(RESP_SIZE + 8));
+  #host = HOST_SYSCALLS[proc.arch]!;
+  #done: Promise<void>;
+
+  private constructor(worker: Worker, failed: boolean, done: Promise<void>) {
+    this.#worker = worker;
+    this.#failed = failed;
+    this.#done = done;
+    this.#ringBuffer = createRing();
+    this.#ring = new Ring(this.#ringBuffer);
+    this.#taintBuffer = new SharedArrayBuffer(pidMax() + 1);
+    this.#taint = new Uint8Array(this.#taintBuffer);
+    this.#regsBuf = new Uint8Array(new ArrayBuffer(this.#regs.size + 64));
+    this.#regsView = new DataView(this.#regsBuf.buffer);
+    const iov = new DataView(this.#iov.buffer);
+    setU64(iov, 0, Number(addressOf(this.#regsBuf)));
+    setU64(iov, 8, this.#regs.size);
+  }
+
+  /**
+   * Whether this host can have a fast path: x86_64 or aarch64 Linux, and a
+   * runtime that lets the server's worker start (Deno needs read permission
+   * on its module).
+   */
+  static supported(): boolean {
+    return HOST_SYSCALLS[proc.arch] !== undefined &&
+      proc.canStartWorker(WORKER) &&
+      STAT_LAYOUT[proc.arch] !== undefined &&
+      hostTables(proc.arch)[0].regs !== undefined;
+  }
+
+  /** Starts the server's worker and waits until its code is loaded. */
+  static async start(failed: boolean): Promise<FastPath> {
+    const worker = new Worker(WORKER.href, { type: "module" });
+    let loaded!: () => void;
+    let broke!: (err: Error) => void;
+    let finished!: () => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      loaded = resolve;
+      broke = reject;
+    });
+    const done = new Promise<void>((resolve) => finished = resolve);
+    worker.onmessage = (e: MessageEvent) => {
+      if (e.data.loaded) loaded();
+      if (e.data.done) finished();
+      if (e.data.error) {
+        broke(new Error(`the fast path's server: ${e.data.error}`));
+        finished();
+      }
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      broke(new Error(`the fast path's server: ${e.message}`));
+      finished();
+    };
+    await ready;
+    return new FastPath(worker, failed, done);
+  }
+
+  /**
+   * Sets the server going: it takes the listener out of the launcher `pid`
+   * (its answer on `ready`) and lets it exec (a byte on `go`). The pipes are
+   * the server's from now on.
+   */
+  handOff(pid: number, ready: number, go: number): void {
+    const setup: ServerSetup = {
+      launcher: pid,
+      ready,
+      go,
+      ring: this.#ringBuffer,
+      taint: this.#taintBuffer,
+      mainTid: linux.gettid(),
+      failed: this.#failed,
+      procDev: procDev(),
+      statLayout: STAT_LAYOUT[proc.arch],
+    };
+    this.#worker.postMessage(setup);
+  }
+
+  /** Whether the server answers (false before it took the listener, and when it could not). */
+  get listening(): boolean {
+    return Atomics.load(this.#ring.header, H_LISTENING) === 1;
+  }
+
+  /**
+   * Reads the server's records: each answered open goes to `opened`; each
+   * call to send back the ptrace way to `fallBack` (with the index of its
+   * flags argument and the notification's id).
+   */
+  drain(
+    opened: (open: FastOpen) => void,
+    fallBack: (tid: number, flagsArg: number, id: Uint8Array) => void,
+  ): void {
+    this.#ring.drain((rec: RingRecord) => {
+      if (rec.kind === KIND_OPEN) {
+        const path = decodePath(rec.s1);
+        const base = rec.s2;
+        const dir = base === undefined ? undefined : decodePath(base);
+        const abs = path.startsWith("/")
+          ? resolvePath("/", path)
+          : dir === undefined || !dir.startsWith("/")
+          ? undefined
+          : resolvePath(dir, path);
+        opened({
+          tid: rec.tid,
+          path,
+          abs,
+          error: rec.a === 0 ? undefined : errnoName(rec.a),
+          time: rec.time,
+        });
+      } else if (rec.kind === KIND_FALLBACK) {
+        fallBack(rec.tid, rec.a, rec.s1);
+      }
+    });
+  }
+
+  /**
+   * Step 1: interrupts `tid` and answers its notification `id` with
+   * -ERESTARTNOINTR. False when the notification or the thread is gone.
+   */
+  restart(tid: number, id: Uint8Array): boolean {
+    if (linux.ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) return false;
+    this.#resp.fill(0);
+    this.#resp.set(id, 0);
+    new DataView(this.#resp.buffer).setInt32(16, -ERESTARTNOINTR, true);
+    return linux.ioctl(
+      Atomics.load(this.#ring.header, H_LISTENER_FD),
+      SECCOMP_IOCTL_NOTIF_SEND,
+      this.#resp,
+    ) >=
+      0;
+  }
+
+  /**
+   * Step 2, at `tid`'s next stop: marks the restarting call's flags. False
+   * when the thread's registers show no call being restarted.
+   */
+  mark(tid: number, flagsArg: number): boolean {
+    const iov = this.#iov;
+    if (linux.ptrace_buf(PTRACE_GETREGSET, tid, NT_PRSTATUS, iov) < 0) {
+      return false;
+    }
+    const v = this.#regsView;
+    const ret = this.#regs.ret;
+    if (
+      v.getInt32(ret, true) !== -ERESTARTNOINTR ||
+      v.getInt32(ret + 4, true) !== -1
+    ) {
+      return false;
+    }
+    const at = this.#regs.args[flagsArg];
+    v.setUint32(at, v.getUint32(at, true) | O_FILEMON_TRACE, true);
+    return linux.ptrace_buf(PTRACE_SETREGSET, tid, NT_PRSTATUS, iov) >= 0;
+  }
+
+  /** Whether the server still answers for `tid`. */
+  tainted(tid: number): boolean {
+    return this.#taint[tid] !== 0;
+  }
+
+  /** Stops (or, with false, resumes) answering for `tid`. */
+  setTaint(tid: number, on: boolean): void {
+    if (tid < this.#taint.length) this.#taint[tid] = on ? 1 : 0;
+  }
+
+  /** Stops the server: call while the ticker's SIGALRM handler is in place. */
+  async stop(): Promise<void> {
+    const header = this.#ring.header;
+    Atomics.store(header, H_STOP, 1);
+    const tid = Atomics.load(header, H_SERVER_TID);
+    if (tid > 0) {
+      linux.syscall3(this.#host.tgkill, getpid(), tid, SIGALRM);
+      await Promise.race([
+        this.#done,
+        new Promise((r) => setTimeout(r, 1000)),
+      ]);
+    }
+    this.#worker.terminate();
+  }
+
+  /** The server's counts. */
+  stats(): FastPathStats {
+    const h = this.#ring.header;
+    return {
+      emulated: Atomics.load(h, H_EMULATED),
+      answeredErrors: Atomics.load(h, H_ANSWERED_ERROR),
+      fallbacks: Atomics.load(h, H_FALLBACK),
+      vanished: Atomics.load(h, H_VANISHED),
+      ringWaits: Atomics.load(h, H_RING_WAITS),
+    };
+  }
+}
+
+/** /proc/sys/kernel/pid_max (the largest thread id plus one). */
+function pidMax(): number {
+  const fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+  try {
+    const buf = new Uint8Array(new ArrayBuffer(64));
+    const n = read(fd, buf);
+    const max = Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
+    return Number.isInteger(max) && max > 0 ? max : 1 << 22;
+  } finally {
+    close(fd);
+  }
+}
+
+/** The device number of /proc (the low word of st_dev). */
+function procDev(): number {
+  const fd = libc.open(cstring("/proc"), O_PATH | O_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  try {
+    const st = new Uint8Array(new ArrayBuffer(256));
+    if (linux.fstat(fd, st) < 0) return -1;
+    return new DataView(st.buffer).getUint32(STAT_LAYOUT[proc.arch].dev, true);
+  } finally {
+    close(fd);
+  }
+}

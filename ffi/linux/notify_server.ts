@@ -1,0 +1,478 @@
+/**
+ * The fast path's server: it answers read-only opens that the seccomp
+ * filter sent to the user-notification listener, one step per open instead
+ * of two ptrace stops. It runs on a worker thread, blocking in
+ * SECCOMP_IOCTL_NOTIF_RECV.
+ *
+ * For each open it reads the path once, resolves it from the tracee's own
+ * working directory or directory fd (`/proc/TID/cwd`, `/proc/TID/fd/N`, so
+ * the directory is the real one at that moment), and opens it itself:
+ * first with O_PATH (no side effect), refusing /proc's magic links; then,
+ * only for a regular file or a directory outside /proc, for real through
+ * `/proc/self/fd/N`. It hands the tracee the new fd as the call's result
+ * (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND), or answers the
+ * lookup's errno. The record is committed to the ring before the answer.
+ *
+ * Where that would not be exact it does not answer: the main thread makes
+ * the tracee run the call again the ptrace way (`KIND_FALLBACK`). That is a
+ * FIFO, device, socket or symlink at the end of the path, anything in
+ * /proc, a magic link, an error its own lookup may not share with the
+ * tracee's (ELOOP, EMFILE...), unreadable memory, and a process that
+ * changed credentials, root or namespaces (the main thread marks it in
+ * `taint`).
+ *
+ * @module
+ */
+
+import {
+  addressOf,
+  close,
+  cstring,
+  errno,
+  kill,
+  libc,
+  read,
+  setU64,
+  writeAll,
+} from "../libc/posix.ts";
+import { linux } from "../libc/linux.ts";
+import { proc } from "../runtime/process.ts";
+import { callArgs } from "./syscall_events.ts";
+import { hostTables, SyscallIndex } from "./syscalls/host.ts";
+import {
+  ADDFD_SIZE,
+  HOST_SYSCALLS,
+  NOTIF_ARCH,
+  NOTIF_ARGS,
+  NOTIF_NR,
+  NOTIF_PID,
+  NOTIF_SIZE,
+  RESOLVE_NO_MAGICLINKS,
+  RESP_SIZE,
+  SECCOMP_ADDFD_FLAG_SEND,
+  SECCOMP_IOCTL_NOTIF_ADDFD,
+  SECCOMP_IOCTL_NOTIF_RECV,
+  SECCOMP_IOCTL_NOTIF_SEND,
+  SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+} from "./seccomp_notify.ts";
+import {
+  CANCELLED,
+  DONE,
+  H_ANSWERED_ERROR,
+  H_EMULATED,
+  H_FALLBACK,
+  H_LISTENER_FD,
+  H_LISTENING,
+  H_SERVER_TID,
+  H_STOP,
+  H_VANISHED,
+  KIND_FALLBACK,
+  KIND_OPEN,
+  Ring,
+} from "./notify_ring.ts";
+
+const PATH_MAX = 4096;
+const PAGE = 4096;
+const AT_FDCWD = -100;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const O_NOFOLLOW = 0o400000;
+const O_DIRECTORY = 0o200000;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const EINTR = 4;
+const ENOENT = 2;
+const SIGALRM = 14;
+/** Lookup errors the tracee's own open meets the same way. */
+const SHARED_ERRORS = new Set([2, 13, 20, 36]); // ENOENT EACCES ENOTDIR ENAMETOOLONG
+/** Errors of our own (our fd table, our memory): never the tracee's answer. */
+const OWN_ERRORS = new Set([12, 23, 24]); // ENOMEM ENFILE EMFILE
+
+/** What the main thread hands the server. */
+export interface ServerSetup {
+  /** The launcher, and its pipes: it answers the listener's fd number on `ready`, then waits for a byte on `go`. */
+  launcher: number;
+  ready: number;
+  go: number;
+  ring: SharedArrayBuffer;
+  /** One byte per thread id: 1 when the fast path must not answer for it. */
+  taint: SharedArrayBuffer;
+  /** The main thread's id, woken with SIGALRM when it has work. */
+  mainTid: number;
+  /** Record failed opens too. */
+  failed: boolean;
+  /** The device number of /proc, whose files are never opened here. */
+  procDev: number;
+  /** Offset of st_dev's low word and st_mode in struct stat. */
+  statLayout: { dev: number; mode: number };
+}
+
+/** Answers notifications until told to stop. */
+export class NotifyServer {
+  #setup: ServerSetup;
+  #ring: Ring;
+  #taint: Uint8Array;
+  #index = new SyscallIndex(hostTables(proc.arch));
+  #host = HOST_SYSCALLS[proc.arch];
+  // Buffers handed to libc, allocated once.
+  #notif = new Uint8Array(new ArrayBuffer(NOTIF_SIZE));
+  #notifView = new DataView(this.#notif.buffer);
+  #resp = new Uint8Array(new ArrayBuffer(RESP_SIZE + 8));
+  #respView = new DataView(this.#resp.buffer);
+  #addfd = new Uint8Array(new ArrayBuffer(ADDFD_SIZE + 8));
+  #addfdView = new DataView(this.#addfd.buffer);
+  #path = new Uint8Array(new ArrayBuffer(PATH_MAX + 8));
+  #pathAddr = Number(addressOf(this.#path));
+  #base = new Uint8Array(new ArrayBuffer(PATH_MAX + 8));
+  #how = new Uint8Array(new ArrayBuffer(64));
+  #howView = new DataView(this.#how.buffer);
+  #stat = new Uint8Array(new ArrayBuffer(256));
+  #statView = new DataView(this.#stat.buffer);
+  #iovLocal = new Uint8Array(new ArrayBuffer(64));
+  #iovRemote = new Uint8Array(new ArrayBuffer(64));
+  #iovLocalView = new DataView(this.#iovLocal.buffer);
+  #iovRemoteView = new DataView(this.#iovRemote.buffer);
+  #id = new Uint8Array(8);
+  #enc = new TextEncoder();
+  #cstrCache = new Map<string, Uint8Array<ArrayBuffer>>();
+  #listener = -1;
+
+  constructor(setup: ServerSetup) {
+    this.#setup = setup;
+    this.#ring = new Ring(setup.ring);
+    this.#taint = new Uint8Array(setup.taint);
+    if (this.#host === undefined) throw new Error("no fast path here");
+  }
+
+  /**
+   * Takes the listener out of the launcher (its answer on the ready pipe,
+   * then pidfd_getfd) and lets it exec. Returns false when there is none
+   * (a kernel without the fast path) or the launcher failed.
+   */
+  takeListener(): boolean {
+    const { launcher, ready, go } = this.#setup;
+    const header = this.#ring.header;
+    try {
+      const answer = new Uint8Array(new ArrayBuffer(64));
+      let got = 0;
+      while (got < 4) {
+        const n = read(ready, answer.subarray(got, 4));
+        if (n === 0) break;
+        got += n;
+      }
+      const remote = got === 4
+        ? new DataView(answer.buffer).getInt32(0, true)
+        : -1;
+      if (remote < 0) {
+        Atomics.store(header, H_LISTENING, -1);
+        return false;
+      }
+      const host = this.#host;
+      const pidfd = linux.syscall3(host.pidfd_open, launcher, 0, 0);
+      this.#listener = pidfd < 0
+        ? -1
+        : linux.syscall3(host.pidfd_getfd, pidfd, remote, 0);
+      if (pidfd >= 0) close(pidfd);
+      if (this.#listener < 0) {
+        // Its opens would wait for an answer forever: end it instead.
+        kill(launcher, 9);
+        Atomics.store(header, H_LISTENING, -1);
+        return false;
+      }
+      // Where the kernel has it (6.6), wake a tracee we answer on our CPU.
+      const flags = new Uint8Array(new ArrayBuffer(8));
+      flags[0] = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+      linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+      Atomics.store(header, H_LISTENER_FD, this.#listener);
+      Atomics.store(header, H_LISTENING, 1);
+      writeAll(go, answer.subarray(0, 1));
+      return true;
+    } finally {
+      close(ready);
+      close(go);
+    }
+  }
+
+  /** Serves until the main thread sets the stop flag. */
+  serve(): void {
+    const header = this.#ring.header;
+    Atomics.store(header, H_SERVER_TID, linux.gettid());
+    if (!this.takeListener()) return;
+    for (;;) {
+      this.#notif.fill(0);
+      const r = linux.ioctl(
+        this.#listener,
+        SECCOMP_IOCTL_NOTIF_RECV,
+        this.#notif,
+      );
+      if (r < 0) {
+        const err = errno();
+        if (Atomics.load(header, H_STOP) !== 0) break;
+        if (err === EINTR || err === ENOENT) continue;
+        break; // the listener is gone
+      }
+      this.#handle();
+    }
+    close(this.#listener);
+  }
+
+  #handle(): void {
+    const v = this.#notifView;
+    const tid = v.getUint32(NOTIF_PID, true);
+    const call = this.#index.lookup(
+      v.getUint32(NOTIF_ARCH, true),
+      v.getInt32(NOTIF_NR, true),
+    );
+    const spec = call?.spec;
+    if (spec === undefined || spec.op !== "open" || spec.flags === undefined) {
+      return this.#fallBack(tid, 0);
+    }
+    if (this.#taint[tid] !== 0) return this.#fallBack(tid, spec.flags);
+    const args = callArgs(spec, this.#word);
+    const flags = args[spec.flags];
+    const n = this.#readPath(tid, args[spec.path!]);
+    if (n <= 0) return this.#fallBack(tid, spec.flags);
+    const path = this.#path.subarray(0, n);
+    let base = AT_FDCWD;
+    if (path[0] !== 0x2f) {
+      const dirfd = spec.dirfd === undefined ? AT_FDCWD : args[spec.dirfd];
+      base = this.#openBase(tid, dirfd);
+      if (base < 0) return this.#fallBack(tid, spec.flags);
+    }
+    try {
+      this.#open(tid, flags, spec.flags, path, base);
+    } finally {
+      if (base >= 0) close(base);
+    }
+  }
+
+  #open(
+    tid: number,
+    flags: number,
+    flagsArg: number,
+    path: Uint8Array,
+    base: number,
+  ): void {
+    // O_PATH first: no side effect, whatever the file is.
+    const how = this.#howView;
+    setU64(how, 0, O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)));
+    setU64(how, 8, 0);
+    setU64(how, 16, RESOLVE_NO_MAGICLINKS);
+    this.#path[path.length] = 0;
+    const opath = linux.syscall_openat2(
+      this.#host.openat2,
+      base,
+      this.#path,
+      this.#how,
+      24,
+    );
+    if (opath < 0) {
+      const err = errno();
+      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid, flagsArg);
+      return this.#answerError(tid, err, path, base);
+    }
+    let fd = -1;
+    try {
+      if (linux.fstat(opath, this.#stat) < 0) {
+        return this.#fallBack(tid, flagsArg);
+      }
+      const layout = this.#setup.statLayout;
+      const mode = this.#statView.getUint32(layout.mode, true) & S_IFMT;
+      const dev = this.#statView.getUint32(layout.dev, true);
+      if (
+        (mode !== S_IFREG && mode !== S_IFDIR) || dev === this.#setup.procDev
+      ) {
+        return this.#fallBack(tid, flagsArg);
+      }
+      fd = libc.open(
+        this.#selfFd(opath),
+        (flags & ~O_NOFOLLOW) | O_CLOEXEC,
+        0,
+      );
+      if (fd < 0) {
+        const err = errno();
+        if (OWN_ERRORS.has(err)) return this.#fallBack(tid, flagsArg);
+        return this.#answerError(tid, err, path, base);
+      }
+    } finally {
+      close(opath);
+    }
+    try {
+      this.#answerFd(tid, fd, flags, path, base);
+    } finally {
+      close(fd);
+    }
+  }
+
+  /** Hands the tracee `fd` as the call's result; the record goes first. */
+  #answerFd(
+    tid: number,
+    fd: number,
+    flags: number,
+    path: Uint8Array,
+    base: number,
+  ): void {
+    const at = this.#record(tid, 0, path, base);
+    const a = this.#addfdView;
+    this.#copyId(this.#addfd);
+    a.setUint32(8, SECCOMP_ADDFD_FLAG_SEND, true);
+    a.setUint32(12, fd, true);
+    a.setUint32(16, 0, true);
+    a.setUint32(20, flags & O_CLOEXEC, true);
+    const r = linux.ioctl(
+      this.#listener,
+      SECCOMP_IOCTL_NOTIF_ADDFD,
+      this.#addfd,
+    );
+    if (r >= 0) {
+      this.#ring.count(H_EMULATED);
+      this.#ring.settle(at, DONE);
+      return;
+    }
+    const err = errno();
+    if (err === ENOENT) {
+      // The tracee is gone (killed while it waited).
+      this.#ring.count(H_VANISHED);
+      this.#ring.settle(at, CANCELLED);
+      return;
+    }
+    // Its own fd table refused (EMFILE under its limit): its open would too.
+    this.#ring.settle(at, this.#setup.failed ? DONE : CANCELLED, err);
+    this.#send(-err);
+  }
+
+  /** Answers an errno (recorded with --failed). */
+  #answerError(
+    tid: number,
+    err: number,
+    path: Uint8Array,
+    base: number,
+  ): void {
+    this.#ring.count(H_ANSWERED_ERROR);
+    if (!this.#setup.failed) return void this.#send(-err);
+    const at = this.#record(tid, err, path, base);
+    this.#ring.settle(at, this.#send(-err) ? DONE : CANCELLED);
+  }
+
+  /** Commits an open record (pending); returns its offset. */
+  #record(tid: number, err: number, path: Uint8Array, base: number): number {
+    let dir: Uint8Array | undefined;
+    if (base >= 0) {
+      const n = libc.readlink(this.#selfFd(base), this.#base, PATH_MAX);
+      if (n > 0) dir = this.#base.subarray(0, n);
+    }
+    const time = performance.timeOrigin + performance.now();
+    for (;;) {
+      const at = this.#ring.put(KIND_OPEN, tid, err, 0, time, path, dir);
+      if (at >= 0) return at;
+      this.#wakeMain();
+      this.#ring.waitForRoom(50);
+    }
+  }
+
+  /** Asks the main thread to make the tracee run the call the ptrace way. */
+  #fallBack(tid: number, flagsArg: number): void {
+    this.#ring.count(H_FALLBACK);
+    this.#id.set(this.#notif.subarray(0, 8));
+    for (;;) {
+      const at = this.#ring.put(
+        KIND_FALLBACK,
+        tid,
+        flagsArg,
+        0,
+        0,
+        this.#id,
+        undefined,
+      );
+      if (at >= 0) {
+        this.#ring.settle(at, DONE);
+        break;
+      }
+      this.#wakeMain();
+      this.#ring.waitForRoom(50);
+    }
+    this.#wakeMain();
+  }
+
+  /** SECCOMP_IOCTL_NOTIF_SEND with an errno; false when the tracee is gone. */
+  #send(error: number): boolean {
+    const v = this.#respView;
+    this.#copyId(this.#resp);
+    setU64(v, 8, 0);
+    v.setInt32(16, error, true);
+    v.setUint32(20, 0, true);
+    return linux.ioctl(
+      this.#listener,
+      SECCOMP_IOCTL_NOTIF_SEND,
+      this.#resp,
+    ) >= 0;
+  }
+
+  #copyId(into: Uint8Array): void {
+    into.set(this.#notif.subarray(0, 8), 0);
+  }
+
+  /** Interrupts the main thread's wait (the ticker's no-op SIGALRM handler). */
+  #wakeMain(): void {
+    linux.syscall3(
+      this.#host.tgkill,
+      this.#setup.mainTid,
+      this.#setup.mainTid,
+      SIGALRM,
+    );
+  }
+
+  /** 32-bit word `k` of the notified call's arguments. */
+  #word = (k: number): number =>
+    this.#notifView.getUint32(NOTIF_ARGS + 4 * k, true);
+
+  /** An O_PATH fd of the tracee's working directory or of its `dirfd`. */
+  #openBase(tid: number, dirfd: number): number {
+    const where = dirfd === AT_FDCWD
+      ? `/proc/${tid}/cwd`
+      : `/proc/${tid}/fd/${dirfd}`;
+    return libc.open(this.#cstr(where), O_PATH | O_CLOEXEC, 0);
+  }
+
+  #selfFd(fd: number): Uint8Array<ArrayBuffer> {
+    return this.#cstr(`/proc/self/fd/${fd}`);
+  }
+
+  #cstr(text: string): Uint8Array<ArrayBuffer> {
+    let c = this.#cstrCache.get(text);
+    if (c === undefined) {
+      if (this.#cstrCache.size > 4096) this.#cstrCache.clear();
+      c = cstring(this.#enc.encode(text));
+      this.#cstrCache.set(text, c);
+    }
+    return c;
+  }
+
+  /** Reads the NUL-terminated path at `addr` into #path; its length, or -1. */
+  #readPath(tid: number, addr: number): number {
+    if (addr === 0) return -1;
+    let got = 0;
+    while (got < PATH_MAX) {
+      const len = Math.min(PAGE - (addr + got) % PAGE, PATH_MAX - got);
+      setU64(this.#iovLocalView, 0, this.#pathAddr + got);
+      setU64(this.#iovLocalView, 8, len);
+      setU64(this.#iovRemoteView, 0, addr + got);
+      setU64(this.#iovRemoteView, 8, len);
+      const n = linux.process_vm_readv(
+        tid,
+        this.#iovLocal,
+        1,
+        this.#iovRemote,
+        1,
+        0,
+      );
+      if (n <= 0) return -1;
+      const nul = this.#path.subarray(got, got + n).indexOf(0);
+      if (nul >= 0) return got + nul;
+      got += n;
+    }
+    return -1; // longer than PATH_MAX: ENAMETOOLONG, the ptrace way
+  }
+}
