@@ -66,6 +66,11 @@ const SYMBOLS = {
     parameters: ["usize", "i32", "buffer", "buffer", "usize"],
     result: "i32",
   },
+  // ssize_t readlinkat(int dirfd, const char *pathname, char *buf, size_t bufsiz);
+  readlinkat: {
+    parameters: ["i32", "buffer", "buffer", "usize"],
+    result: "i32",
+  },
   // pid_t gettid(void);
   gettid: { parameters: [], result: "i32" },
 } as const;

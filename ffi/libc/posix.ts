@@ -27,6 +27,8 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   // int open(const char *pathname, int flags, ...);  (mode_t passes as an int)
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // int openat(int dirfd, const char *pathname, int flags, ...);
+  openat: { parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
   // int pipe2(int pipefd[2], int flags);
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   // int fcntl(int fd, int cmd, ...);  (an int argument passes the same way)

@@ -39,11 +39,12 @@ import {
   H_LISTENER_FD,
   H_LISTENING,
   H_RING_WAITS,
-  H_SERVER_TID,
+  H_SERVER_TIDS,
   H_STOP,
   H_VANISHED,
   KIND_FALLBACK,
   KIND_OPEN,
+  MAX_SERVERS,
   Ring,
   type RingRecord,
 } from "./notify_ring.ts";
@@ -100,7 +101,7 @@ export interface FastOpen {
 
 /** The fast path, once its worker is running. */
 export class FastPath {
-  #worker: Worker;
+  #workers: { worker: Worker; done: Promise<void> }[];
   #ring: Ring;
   #ringBuffer: SharedArrayBuffer;
   #taint: Uint8Array;
@@ -112,12 +113,13 @@ export class FastPath {
   #iov = new Uint8Array(new ArrayBuffer(64));
   #resp = new Uint8Array(new ArrayBuffer(RESP_SIZE + 8));
   #host = HOST_SYSCALLS[proc.arch]!;
-  #done: Promise<void>;
 
-  private constructor(worker: Worker, failed: boolean, done: Promise<void>) {
-    this.#worker = worker;
+  private constructor(
+    workers: { worker: Worker; done: Promise<void> }[],
+    failed: boolean,
+  ) {
+    this.#workers = workers;
     this.#failed = failed;
-    this.#done = done;
     this.#ringBuffer = createRing();
     this.#ring = new Ring(this.#ringBuffer);
     this.#taintBuffer = new SharedArrayBuffer(pidMax() + 1);
@@ -141,32 +143,16 @@ export class FastPath {
       hostTables(proc.arch)[0].regs !== undefined;
   }
 
-  /** Starts the server's worker and waits until its code is loaded. */
-  static async start(failed: boolean): Promise<FastPath> {
-    const worker = new Worker(WORKER.href, { type: "module" });
-    let loaded!: () => void;
-    let broke!: (err: Error) => void;
-    let finished!: () => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      loaded = resolve;
-      broke = reject;
-    });
-    const done = new Promise<void>((resolve) => finished = resolve);
-    worker.onmessage = (e: MessageEvent) => {
-      if (e.data.loaded) loaded();
-      if (e.data.done) finished();
-      if (e.data.error) {
-        broke(new Error(`the fast path's server: ${e.data.error}`));
-        finished();
-      }
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      broke(new Error(`the fast path's server: ${e.message}`));
-      finished();
-    };
-    await ready;
-    return new FastPath(worker, failed, done);
+  /**
+   * Starts `servers` workers (each serves the listener: while one waits for
+   * a tracee to take its fd, another answers the next open) and waits until
+   * their code is loaded.
+   */
+  static async start(failed: boolean, servers = 2): Promise<FastPath> {
+    const started = await Promise.all(
+      Array.from({ length: Math.min(servers, MAX_SERVERS) }, startWorker),
+    );
+    return new FastPath(started, failed);
   }
 
   /**
@@ -175,10 +161,8 @@ export class FastPath {
    * the server's from now on.
    */
   handOff(pid: number, ready: number, go: number): void {
-    const setup: ServerSetup = {
+    const common = {
       launcher: pid,
-      ready,
-      go,
       ring: this.#ringBuffer,
       taint: this.#taintBuffer,
       mainTid: linux.gettid(),
@@ -186,7 +170,13 @@ export class FastPath {
       procDev: procDev(),
       statLayout: STAT_LAYOUT[proc.arch],
     };
-    this.#worker.postMessage(setup);
+    // The first takes the listener; the others wait for it.
+    this.#workers.forEach(({ worker }, index) => {
+      const setup: ServerSetup = index === 0
+        ? { ...common, index, ready, go }
+        : { ...common, index, ready: -1, go: -1 };
+      worker.postMessage(setup);
+    });
   }
 
   /** Whether the server answers (false before it took the listener, and when it could not). */
@@ -279,15 +269,18 @@ export class FastPath {
   async stop(): Promise<void> {
     const header = this.#ring.header;
     Atomics.store(header, H_STOP, 1);
-    const tid = Atomics.load(header, H_SERVER_TID);
-    if (tid > 0) {
-      linux.syscall3(this.#host.tgkill, getpid(), tid, SIGALRM);
-      await Promise.race([
-        this.#done,
-        new Promise((r) => setTimeout(r, 1000)),
-      ]);
+    // Servers waiting for the listener, and those in NOTIF_RECV.
+    Atomics.compareExchange(header, H_LISTENING, 0, -1);
+    Atomics.notify(header, H_LISTENING);
+    for (let i = 0; i < this.#workers.length; i++) {
+      const tid = Atomics.load(header, H_SERVER_TIDS + i);
+      if (tid > 0) linux.syscall3(this.#host.tgkill, getpid(), tid, SIGALRM);
     }
-    this.#worker.terminate();
+    await Promise.race([
+      Promise.all(this.#workers.map((w) => w.done)),
+      new Promise((r) => setTimeout(r, 1000)),
+    ]);
+    for (const { worker } of this.#workers) worker.terminate();
   }
 
   /** The server's counts. */
@@ -301,6 +294,36 @@ export class FastPath {
       ringWaits: Atomics.load(h, H_RING_WAITS),
     };
   }
+}
+
+/** Starts one server's worker; resolves when its code is loaded. */
+async function startWorker(): Promise<{ worker: Worker; done: Promise<void> }> {
+  // A compiled binary embeds the worker under its path from the root.
+  const where = proc.standalone ? "./ffi/linux/notify_worker.ts" : WORKER.href;
+  const worker = new Worker(where, { type: "module" });
+  let loaded!: () => void;
+  let broke!: (err: Error) => void;
+  let finished!: () => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    loaded = resolve;
+    broke = reject;
+  });
+  const done = new Promise<void>((resolve) => finished = resolve);
+  worker.onmessage = (e: MessageEvent) => {
+    if (e.data.loaded) loaded();
+    if (e.data.done) finished();
+    if (e.data.error) {
+      broke(new Error(`the fast path's server: ${e.data.error}`));
+      finished();
+    }
+  };
+  worker.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    broke(new Error(`the fast path's server: ${e.message}`));
+    finished();
+  };
+  await ready;
+  return { worker, done };
 }
 
 /** /proc/sys/kernel/pid_max (the largest thread id plus one). */

@@ -24,8 +24,6 @@ export const H_WRITE = 0;
 export const H_READ = 1;
 /** Set by the main thread: the server is to stop. */
 export const H_STOP = 2;
-/** The server thread's id (for tgkill). */
-export const H_SERVER_TID = 3;
 /** Counts kept by the server, for `--stats`. */
 export const H_EMULATED = 4;
 export const H_ANSWERED_ERROR = 5;
@@ -36,6 +34,12 @@ export const H_RING_WAITS = 8;
 export const H_LISTENING = 9;
 /** The listener's fd (the process's, so the main thread can answer too). */
 export const H_LISTENER_FD = 10;
+/** The writers' lock (several servers share the ring). */
+export const H_LOCK = 11;
+/** The servers' thread ids (for tgkill), from this slot on. */
+export const H_SERVER_TIDS = 12;
+/** At most this many servers. */
+export const MAX_SERVERS = 4;
 
 /** Record kinds. */
 export const KIND_OPEN = 1;
@@ -100,6 +104,26 @@ export class Ring {
     s2: Uint8Array | undefined,
   ): number {
     const size = (R_DATA + s1.length + (s2?.length ?? 0) + 7) & ~7;
+    while (Atomics.compareExchange(this.header, H_LOCK, 0, 1) !== 0) {
+      // Another server is writing a record: a few hundred nanoseconds.
+    }
+    try {
+      return this.#put(size, kind, tid, a, b, time, s1, s2);
+    } finally {
+      Atomics.store(this.header, H_LOCK, 0);
+    }
+  }
+
+  #put(
+    size: number,
+    kind: number,
+    tid: number,
+    a: number,
+    b: number,
+    time: number,
+    s1: Uint8Array,
+    s2: Uint8Array | undefined,
+  ): number {
     let w = Atomics.load(this.header, H_WRITE);
     const r = Atomics.load(this.header, H_READ);
     let off = w & (CAPACITY - 1);

@@ -64,7 +64,7 @@ import {
   H_FALLBACK,
   H_LISTENER_FD,
   H_LISTENING,
-  H_SERVER_TID,
+  H_SERVER_TIDS,
   H_STOP,
   H_VANISHED,
   KIND_FALLBACK,
@@ -92,6 +92,8 @@ const OWN_ERRORS = new Set([12, 23, 24]); // ENOMEM ENFILE EMFILE
 
 /** What the main thread hands the server. */
 export interface ServerSetup {
+  /** Which server this is: the first takes the listener, the others wait for it. */
+  index: number;
   /** The launcher, and its pipes: it answers the listener's fd number on `ready`, then waits for a byte on `go`. */
   launcher: number;
   ready: number;
@@ -138,6 +140,8 @@ export class NotifyServer {
   #enc = new TextEncoder();
   #cstrCache = new Map<string, Uint8Array<ArrayBuffer>>();
   #listener = -1;
+  /** An O_PATH fd of /proc/self/fd (its entries reopen our O_PATH fds). */
+  #selfFds = libc.open(cstring("/proc/self/fd"), O_PATH | O_CLOEXEC, 0);
 
   constructor(setup: ServerSetup) {
     this.#setup = setup;
@@ -167,6 +171,7 @@ export class NotifyServer {
         : -1;
       if (remote < 0) {
         Atomics.store(header, H_LISTENING, -1);
+        Atomics.notify(header, H_LISTENING);
         return false;
       }
       const host = this.#host;
@@ -179,6 +184,7 @@ export class NotifyServer {
         // Its opens would wait for an answer forever: end it instead.
         kill(launcher, 9);
         Atomics.store(header, H_LISTENING, -1);
+        Atomics.notify(header, H_LISTENING);
         return false;
       }
       // Where the kernel has it (6.6), wake a tracee we answer on our CPU.
@@ -187,6 +193,7 @@ export class NotifyServer {
       linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
       Atomics.store(header, H_LISTENER_FD, this.#listener);
       Atomics.store(header, H_LISTENING, 1);
+      Atomics.notify(header, H_LISTENING);
       writeAll(go, answer.subarray(0, 1));
       return true;
     } finally {
@@ -198,8 +205,15 @@ export class NotifyServer {
   /** Serves until the main thread sets the stop flag. */
   serve(): void {
     const header = this.#ring.header;
-    Atomics.store(header, H_SERVER_TID, linux.gettid());
-    if (!this.takeListener()) return;
+    Atomics.store(header, H_SERVER_TIDS + this.#setup.index, linux.gettid());
+    if (this.#setup.index === 0) {
+      if (!this.takeListener()) return;
+    } else {
+      // Wait for the first server to take the listener (or to give up).
+      Atomics.wait(header, H_LISTENING, 0);
+      if (Atomics.load(header, H_LISTENING) !== 1) return;
+      this.#listener = Atomics.load(header, H_LISTENER_FD);
+    }
     for (;;) {
       this.#notif.fill(0);
       const r = linux.ioctl(
@@ -215,7 +229,7 @@ export class NotifyServer {
       }
       this.#handle();
     }
-    close(this.#listener);
+    if (this.#setup.index === 0) close(this.#listener);
   }
 
   #handle(): void {
@@ -286,8 +300,10 @@ export class NotifyServer {
       ) {
         return this.#fallBack(tid, flagsArg);
       }
-      fd = libc.open(
-        this.#selfFd(opath),
+      // Open it for real through its O_PATH fd: /proc/self/fd/N.
+      fd = libc.openat(
+        this.#selfFds,
+        this.#cstr(String(opath)),
         (flags & ~O_NOFOLLOW) | O_CLOEXEC,
         0,
       );
@@ -360,7 +376,12 @@ export class NotifyServer {
   #record(tid: number, err: number, path: Uint8Array, base: number): number {
     let dir: Uint8Array | undefined;
     if (base >= 0) {
-      const n = libc.readlink(this.#selfFd(base), this.#base, PATH_MAX);
+      const n = linux.readlinkat(
+        this.#selfFds,
+        this.#cstr(String(base)),
+        this.#base,
+        PATH_MAX,
+      );
       if (n > 0) dir = this.#base.subarray(0, n);
     }
     const time = performance.timeOrigin + performance.now();
@@ -434,10 +455,6 @@ export class NotifyServer {
       ? `/proc/${tid}/cwd`
       : `/proc/${tid}/fd/${dirfd}`;
     return libc.open(this.#cstr(where), O_PATH | O_CLOEXEC, 0);
-  }
-
-  #selfFd(fd: number): Uint8Array<ArrayBuffer> {
-    return this.#cstr(`/proc/self/fd/${fd}`);
   }
 
   #cstr(text: string): Uint8Array<ArrayBuffer> {
