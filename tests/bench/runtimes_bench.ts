@@ -89,7 +89,13 @@ export async function benchRuntimes(argv: string[]): Promise<void> {
     await run([Deno.execPath(), "task", "build"], ROOT);
   }
   const exes: [string, string[]][] = [
-    ["deno", [Deno.execPath(), "run", "--allow-ffi", `${ROOT}main.ts`]],
+    ["deno", [
+      Deno.execPath(),
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      `${ROOT}main.ts`,
+    ]],
     ["bun", ["bun", `${ROOT}main.ts`]],
     ["binary", [binary]],
   ];

@@ -175,6 +175,47 @@ export function straceArgv(
   ];
 }
 
+/** A command line to time, by name. */
+interface Variant {
+  name: string;
+  argv: string[];
+}
+
+/**
+ * Times `variants` in `dir`, alternating, `runs` rounds after a warm-up
+ * (`before` runs ahead of each); prints each median against the first's and
+ * returns the medians by name.
+ */
+async function compare(
+  dir: string,
+  variants: Variant[],
+  runs: number,
+  before: string[] | undefined,
+): Promise<Map<string, number>> {
+  const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round <= runs; round++) {
+    for (const v of variants) {
+      if (before !== undefined) await run(before, dir);
+      const { secs } = await run(v.argv, dir);
+      if (round > 0) times.get(v.name)!.push(secs);
+    }
+  }
+  const medians = new Map([...times].map(([k, xs]) => [k, median(xs)]));
+  const base = medians.get(variants[0].name)!;
+  for (const v of variants) {
+    const xs = times.get(v.name)!;
+    const m = medians.get(v.name)!;
+    console.log(
+      `  ${v.name.padEnd(30)} median ${m.toFixed(3)} s  (min ${
+        Math.min(...xs).toFixed(3)
+      }, max ${Math.max(...xs).toFixed(3)})  ${
+        (m / base).toFixed(3)
+      }x untraced`,
+    );
+  }
+  return medians;
+}
+
 /** Runs the trace benchmark and prints its figures. */
 export async function benchTrace(argv: string[]): Promise<void> {
   const flags = parseArgs(argv, { string: ["units", "runs", "jobs"] });
@@ -185,76 +226,75 @@ export async function benchTrace(argv: string[]): Promise<void> {
   await makeProject(dir, units);
   const make = ["make", `-j${jobs}`, "-s", "app"];
   const deno = Deno.execPath();
-  const filemon = [deno, "run", "--allow-ffi", `${ROOT}main.ts`, "trace"];
+  // --allow-read lets the fast path's worker load.
+  const filemon = [
+    deno,
+    "run",
+    "--allow-ffi",
+    "--allow-read",
+    `${ROOT}main.ts`,
+    "trace",
+  ];
   const strace = await straceKnows(traceSet(undefined));
   const straceAll = await straceKnows(traceSet("all"));
-  const variants: { name: string; argv: string[] }[] = [
-    { name: "untraced", argv: make },
-    {
-      name: "strace --seccomp-bpf",
-      argv: straceArgv(strace, `${dir}/strace.out`, make),
-    },
-    {
-      name: "filemon trace",
-      argv: [...filemon, "-o", `${dir}/filemon.log`, "--", ...make],
-    },
-    {
-      name: "strace, probes too",
-      argv: straceArgv(straceAll, `${dir}/strace-all.out`, make),
-    },
-    {
-      name: "filemon --ops all --failed",
-      argv: [
-        ...filemon,
-        "-f",
-        "jsonl",
-        "--ops",
-        "all",
-        "--failed",
-        "-o",
-        `${dir}/filemon-all.jsonl`,
-        "--",
-        ...make,
-      ],
-    },
-  ];
+  const all = ["-f", "jsonl", "--ops", "all", "--failed"];
   console.log(
     `trace: make -j${jobs} of ${
       units + 1
     } C files, ${runs} rounds (+1 warm-up), variants alternating; ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
   );
-  const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let round = 0; round <= runs; round++) {
-    for (const v of variants) {
-      await run(["make", "-s", "clean"], dir);
-      const { secs } = await run(v.argv, dir);
-      if (round > 0) times.get(v.name)!.push(secs);
-    }
-  }
-  const base = median(times.get("untraced")!);
-  const st = median(times.get("strace --seccomp-bpf")!);
-  const stAll = median(times.get("strace, probes too")!);
-  for (const v of variants) {
-    const xs = times.get(v.name)!;
-    const m = median(xs);
-    console.log(
-      `  ${v.name.padEnd(28)} median ${m.toFixed(3)} s  (min ${
-        Math.min(...xs).toFixed(3)
-      }, max ${Math.max(...xs).toFixed(3)})  ${
-        (m / base).toFixed(3)
-      }x untraced`,
-    );
-  }
-  const fm = median(times.get("filemon trace")!);
-  const fmAll = median(times.get("filemon --ops all --failed")!);
+  const m = await compare(
+    dir,
+    [
+      { name: "untraced", argv: make },
+      {
+        name: "strace --seccomp-bpf",
+        argv: straceArgv(strace, `${dir}/strace.out`, make),
+      },
+      {
+        name: "filemon trace",
+        argv: [...filemon, "-o", `${dir}/filemon.log`, "--", ...make],
+      },
+      {
+        name: "filemon --no-fast-path",
+        argv: [
+          ...filemon,
+          "--no-fast-path",
+          "-o",
+          `${dir}/slow.log`,
+          "--",
+          ...make,
+        ],
+      },
+      {
+        name: "strace, probes too",
+        argv: straceArgv(straceAll, `${dir}/strace-all.out`, make),
+      },
+      {
+        name: "filemon --ops all --failed",
+        argv: [
+          ...filemon,
+          ...all,
+          "-o",
+          `${dir}/filemon-all.jsonl`,
+          "--",
+          ...make,
+        ],
+      },
+    ],
+    runs,
+    ["make", "-s", "clean"],
+  );
+  const base = m.get("untraced")!;
+  const extra = (name: string) => m.get(name)! - base;
   console.log(
-    `  extra time: filemon ${(fm - base).toFixed(3)} s vs strace ${
-      (st - base).toFixed(3)
+    `  extra time: filemon ${extra("filemon trace").toFixed(3)} s vs strace ${
+      extra("strace --seccomp-bpf").toFixed(3)
     } s (ratio ${
-      ((fm - base) / (st - base)).toFixed(2)
-    }); with probes and failed calls: ${(fmAll - base).toFixed(3)} s vs ${
-      (stAll - base).toFixed(3)
-    } s`,
+      (extra("filemon trace") / extra("strace --seccomp-bpf")).toFixed(2)
+    }); with probes and failed calls: ${
+      extra("filemon --ops all --failed").toFixed(3)
+    } s vs ${extra("strace, probes too").toFixed(3)} s`,
   );
   const lines =
     (await Deno.readTextFile(`${dir}/filemon.log`)).split("\n").length - 1;
@@ -263,6 +303,41 @@ export async function benchTrace(argv: string[]): Promise<void> {
     1;
   console.log(
     `  trace size: ${lines} filemon records; ${allLines} JSON Lines events with probes and failures`,
+  );
+
+  // An exec-heavy shell loop: 300 runs of /bin/true.
+  const loop = [
+    "sh",
+    "-c",
+    "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done",
+  ];
+  console.log("trace: a shell loop running /bin/true 300 times");
+  await compare(
+    dir,
+    [
+      { name: "untraced", argv: loop },
+      {
+        name: "strace --seccomp-bpf",
+        argv: straceArgv(strace, `${dir}/strace.out`, loop),
+      },
+      {
+        name: "filemon trace",
+        argv: [...filemon, "-o", `${dir}/loop.log`, "--", ...loop],
+      },
+      {
+        name: "filemon --no-fast-path",
+        argv: [
+          ...filemon,
+          "--no-fast-path",
+          "-o",
+          `${dir}/loop.log`,
+          "--",
+          ...loop,
+        ],
+      },
+    ],
+    runs,
+    undefined,
   );
 
   // Memory: the tracer's peak RSS on a trace 10x as long.
