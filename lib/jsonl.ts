@@ -36,37 +36,47 @@ const PATH_FIELDS = [
 // deno-lint-ignore no-control-regex
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
+// A line is joined from as few pieces as can be: the batch it goes into is
+// flattened before being encoded, and that costs by the piece. So a string
+// goes in without its quotes (the constant text around it has them), and the
+// start of a line, `{"op":"open","pid":7,"path":"`, is made once per pid.
+
 /** `,"<field>_b64":"..."` entries for the line being written. */
 let extras = "";
 
-/** A quoted JSON string for a path field; raw bytes go to `extras`. */
-function q(field: string, s: string): string {
-  if (PLAIN.test(s)) return `"${s}"`;
-  if (s.isWellFormed()) return JSON.stringify(s);
+/** A string's JSON form without the quotes; raw bytes go to `extras`. */
+function str(field: string, s: string): string {
+  if (PLAIN.test(s)) return s;
+  if (s.isWellFormed()) return JSON.stringify(s).slice(1, -1);
   extras += `,"${field}_b64":"${pathToBase64(s)}"`;
-  return JSON.stringify(s.toWellFormed());
+  return JSON.stringify(s.toWellFormed()).slice(1, -1);
 }
 
+/** `,"<field>":"..."` when `s` is there. */
 function opt(field: string, s: string | undefined): string {
-  return s === undefined ? "" : `,"${field}":${q(field, s)}`;
+  return s === undefined ? "" : `,"${field}":"${str(field, s)}"`;
 }
 
 /**
- * `path` quoted, then `,"abs":...` when there is one. An absolute path is
- * most often its own `abs`: then it is quoted once.
+ * `path` then, when there is one, `","abs":"` and `abs`. An absolute path is
+ * most often its own `abs`: then it is looked at once.
  */
 function pathAbs(path: string, abs: string | undefined): string {
-  const quoted = q("path", path);
-  if (abs === undefined) return quoted;
-  if (abs === path && extras === "") return `${quoted},"abs":${quoted}`;
-  return `${quoted},"abs":${q("abs", abs)}`;
+  const p = str("path", path);
+  if (abs === undefined) return p;
+  if (abs === path && extras === "") return p + '","abs":"' + p;
+  return p + '","abs":"' + str("abs", abs);
 }
 
-function tail(e: { error?: string; time?: number }): string {
+/** What every action may end with, then `end` ("}" or "}\n"). */
+function tail(e: { error?: string; time?: number }, end: string): string {
+  if (e.error === undefined && e.time === undefined && extras === "") {
+    return end;
+  }
   let t = "";
   if (e.error !== undefined) t += `,"error":${JSON.stringify(e.error)}`;
   if (e.time !== undefined) t += `,"time":${e.time}`;
-  return t + extras + "}";
+  return t + extras + end;
 }
 
 function argvJson(argv: string[]): string {
@@ -85,6 +95,94 @@ function argvJson(argv: string[]): string {
   return `,"argv":[${parts.join(",")}]`;
 }
 
+/** `{"op":"<op>","pid":<pid>,"<field>":<quote>`, made anew when op or pid changes. */
+class Head {
+  #field: string;
+  #op = "";
+  #pid: unknown = undefined;
+  #text = "";
+
+  /** `field` with its colon and, for a string, the opening quote. */
+  constructor(field: string) {
+    this.#field = field;
+  }
+
+  of(op: string, pid: number): string {
+    if (pid !== this.#pid || op !== this.#op) {
+      this.#op = op;
+      this.#pid = pid;
+      // join makes one flat string, where `+` would make a tree of three.
+      this.#text = ['{"op":"', op, '","pid":', `${pid}`, this.#field].join("");
+    }
+    return this.#text;
+  }
+}
+
+const OPEN = new Head(',"path":"');
+const EXEC = new Head(',"path":"');
+const FORK = new Head(',"child":');
+const EXIT = new Head(',"status":');
+const MOVE = new Head(',"from":"');
+const OPENAT = new Head(',"path":"');
+const OTHER = new Head(',"path":"');
+
+function mode(mode: string): string {
+  return mode === "r"
+    ? '","mode":"r"'
+    : mode === "w"
+    ? '","mode":"w"'
+    : `","mode":"${mode}"`;
+}
+
+/** One event's line, closed with `end`. */
+function line(event: TraceEvent, end: string): string {
+  extras = "";
+  switch (event.op) {
+    case "open":
+      return OPEN.of("open", event.pid) + pathAbs(event.path, event.abs) +
+        mode(event.mode) + (event.create ? ',"create":true' : "") +
+        (event.trunc ? ',"trunc":true' : "") + tail(event, end);
+    case "exec":
+      return EXEC.of("exec", event.pid) + pathAbs(event.path, event.abs) +
+        '"' + (event.argv === undefined ? "" : argvJson(event.argv)) +
+        tail(event, end);
+    case "fork":
+      return FORK.of("fork", event.pid) + event.child + tail(event, end);
+    case "exit":
+      return EXIT.of("exit", event.pid) + event.status +
+        (event.signal === undefined ? "" : `,"signal":${event.signal}`) +
+        tail(event, end);
+    case "link":
+    case "rename":
+      return MOVE.of(event.op, event.pid) + str("from", event.from) +
+        '","to":"' + str("to", event.to) + '"' +
+        opt("from_abs", event.from_abs) + opt("to_abs", event.to_abs) +
+        (event.op === "link" && event.symbolic !== undefined
+          ? `,"symbolic":${event.symbolic}`
+          : "") + tail(event, end);
+    case "openat":
+      return OPENAT.of("openat", event.pid) + str("path", event.path) + '"' +
+        tail(event, end);
+    case "begin":
+      return `{"op":"begin","version":${event.version}${end}`;
+    case "target":
+      return `{"op":"target","pid":${event.pid}${end}`;
+    case "start":
+    case "stop":
+      return `{"op":"${event.op}","time":${event.time}${end}`;
+    case "version":
+      return `{"op":"version","version":${event.version}${end}`;
+    case "bye":
+      return `{"op":"bye"${end}`;
+    case "comment":
+      return `{"op":"comment","text":"${str("text", event.text)}"${extras}${end}`;
+    default:
+      // chdir, unlink, stat and the extra ops: one path.
+      return OTHER.of(event.op, event.pid) + pathAbs(event.path, event.abs) +
+        '"' + tail(event, end);
+  }
+}
+
 /**
  * One event as one JSON line (without the newline). Fields come in the
  * schema's order whatever order the event object has them in.
@@ -98,67 +196,29 @@ function argvJson(argv: string[]): string {
  * ```
  */
 export function formatJsonLine(event: TraceEvent): string {
-  extras = "";
-  switch (event.op) {
-    case "open":
-      return `{"op":"open","pid":${event.pid},"path":${
-        pathAbs(event.path, event.abs)
-      },"mode":"${event.mode}"${event.create ? ',"create":true' : ""}${
-        event.trunc ? ',"trunc":true' : ""
-      }${tail(event)}`;
-    case "exec":
-      return `{"op":"exec","pid":${event.pid},"path":${
-        pathAbs(event.path, event.abs)
-      }${event.argv === undefined ? "" : argvJson(event.argv)}${tail(event)}`;
-    case "fork":
-      return `{"op":"fork","pid":${event.pid},"child":${event.child}${
-        tail(event)
-      }`;
-    case "exit":
-      return `{"op":"exit","pid":${event.pid},"status":${event.status}${
-        event.signal === undefined ? "" : `,"signal":${event.signal}`
-      }${tail(event)}`;
-    case "link":
-    case "rename":
-      return `{"op":"${event.op}","pid":${event.pid},"from":${
-        q("from", event.from)
-      },"to":${q("to", event.to)}${opt("from_abs", event.from_abs)}${
-        opt("to_abs", event.to_abs)
-      }${
-        event.op === "link" && event.symbolic !== undefined
-          ? `,"symbolic":${event.symbolic}`
-          : ""
-      }${tail(event)}`;
-    case "openat":
-      return `{"op":"openat","pid":${event.pid},"path":${
-        q("path", event.path)
-      }${tail(event)}`;
-    case "begin":
-      return `{"op":"begin","version":${event.version}}`;
-    case "target":
-      return `{"op":"target","pid":${event.pid}}`;
-    case "start":
-    case "stop":
-      return `{"op":"${event.op}","time":${event.time}}`;
-    case "version":
-      return `{"op":"version","version":${event.version}}`;
-    case "bye":
-      return `{"op":"bye"}`;
-    case "comment":
-      return `{"op":"comment","text":${q("text", event.text)}${extras}}`;
-    default:
-      // chdir, unlink, stat and the extra ops: one path.
-      return `{"op":"${event.op}","pid":${event.pid},"path":${
-        pathAbs(event.path, event.abs)
-      }${tail(event)}`;
-  }
+  return line(event, "}");
+}
+
+/**
+ * `formatJsonLine(event) + "\n"`, in fewer pieces: what a `BatchEncoder`
+ * writing JSON Lines should be given.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { formatJsonLineNewline } from "./jsonl.ts";
+ * assertEquals(formatJsonLineNewline({ op: "fork", pid: 1, child: 2 }), '{"op":"fork","pid":1,"child":2}\n');
+ * ```
+ */
+export function formatJsonLineNewline(event: TraceEvent): string {
+  return line(event, "}\n");
 }
 
 let encoder: BatchEncoder | undefined;
 
 /** Encodes a batch of events as JSON Lines bytes. */
 export function encodeJsonLines(events: Iterable<TraceEvent>): Uint8Array {
-  encoder ??= new BatchEncoder((event) => formatJsonLine(event) + "\n");
+  encoder ??= new BatchEncoder(formatJsonLineNewline);
   // A copy: the encoder's bytes are only good until its next batch.
   return encoder.encode(events).slice();
 }

@@ -230,6 +230,8 @@ export class LinuxTracer implements Backend {
       for (;;) {
         const waitStart = this.#timing ? performance.now() : 0;
         const pid = linux.waitpid(-1, this.#status8, __WALL);
+        // errno now: what runs next (a futex wait in drain) may change it.
+        const err = pid > 0 ? 0 : errno();
         this.#counts.waits++;
         if (this.#timing) this.#counts.waitMs += performance.now() - waitStart;
         // The fast path's records come before anything a stop shows.
@@ -246,7 +248,6 @@ export class LinuxTracer implements Backend {
           }
           continue;
         }
-        const err = errno();
         if (err === EINTR) {
           // A tick, or the fast path's server asking: the event loop gets
           // a turn at most every 50 ms.

@@ -19,7 +19,7 @@ import { DecodeError } from "../decode_error.ts";
 import { FilemonDecoder } from "../filemon_decoder.ts";
 import { BatchEncoder } from "../batch_encoder.ts";
 import { formatFilemon } from "../filemon_encoder.ts";
-import { formatJsonLine } from "../jsonl.ts";
+import { formatJsonLineNewline } from "../jsonl.ts";
 import type { TraceEvent } from "../event.ts";
 
 export const DECODE_HELP =
@@ -76,7 +76,7 @@ export async function decodeCommand(
     },
   });
   const encoder = new BatchEncoder(
-    format === "jsonl" ? (e) => formatJsonLine(e) + "\n" : formatFilemon,
+    format === "jsonl" ? formatJsonLineNewline : formatFilemon,
   );
   const encode = (events: TraceEvent[]) => encoder.encode(events);
   const output = Output.open(io.files, stringFlag(args, "output"), 1);
