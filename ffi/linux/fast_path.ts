@@ -101,7 +101,8 @@ export interface FastOpen {
 
 /** The fast path, once its worker is running. */
 export class FastPath {
-  #workers: { worker: Worker; done: Promise<void> }[];
+  #workers: { worker: Worker; done: Promise<void> }[] = [];
+  #error: string | undefined;
   #ring: Ring;
   #ringBuffer: SharedArrayBuffer;
   #taint: Uint8Array;
@@ -114,11 +115,7 @@ export class FastPath {
   #resp = new Uint8Array(new ArrayBuffer(RESP_SIZE + 8));
   #host = HOST_SYSCALLS[proc.arch]!;
 
-  private constructor(
-    workers: { worker: Worker; done: Promise<void> }[],
-    failed: boolean,
-  ) {
-    this.#workers = workers;
+  private constructor(failed: boolean) {
     this.#failed = failed;
     this.#ringBuffer = createRing();
     this.#ring = new Ring(this.#ringBuffer);
@@ -145,14 +142,21 @@ export class FastPath {
 
   /**
    * Starts `servers` workers (each serves the listener: while one waits for
-   * a tracee to take its fd, another answers the next open) and waits until
-   * their code is loaded.
+   * a tracee to take its fd, another answers the next open). They load
+   * while the launcher starts.
    */
-  static async start(failed: boolean, servers = 2): Promise<FastPath> {
-    const started = await Promise.all(
-      Array.from({ length: Math.min(servers, MAX_SERVERS) }, startWorker),
+  static start(failed: boolean, servers = 2): FastPath {
+    const fast: FastPath = new FastPath(failed);
+    fast.#workers = Array.from(
+      { length: Math.min(servers, MAX_SERVERS) },
+      () => startWorker((message) => fast.#error ??= message),
     );
-    return new FastPath(started, failed);
+    return fast;
+  }
+
+  /** Why a server failed, if one did (the trace cannot go on exactly). */
+  get error(): string | undefined {
+    return this.#error;
   }
 
   /**
@@ -272,14 +276,19 @@ export class FastPath {
     // Servers waiting for the listener, and those in NOTIF_RECV.
     Atomics.compareExchange(header, H_LISTENING, 0, -1);
     Atomics.notify(header, H_LISTENING);
-    for (let i = 0; i < this.#workers.length; i++) {
-      const tid = Atomics.load(header, H_SERVER_TIDS + i);
-      if (tid > 0) linux.syscall3(this.#host.tgkill, getpid(), tid, SIGALRM);
+    // A server in NOTIF_RECV wakes with EINTR (the ticker's no-op SIGALRM
+    // handler); again every few milliseconds, in case one was just entering.
+    let finished = false;
+    const all = Promise.all(this.#workers.map((w) => w.done)).then(() => {
+      finished = true;
+    });
+    for (let waited = 0; !finished && waited < 1000; waited += 5) {
+      for (let i = 0; i < this.#workers.length; i++) {
+        const tid = Atomics.load(header, H_SERVER_TIDS + i);
+        if (tid > 0) linux.syscall3(this.#host.tgkill, getpid(), tid, SIGALRM);
+      }
+      await Promise.race([all, new Promise((r) => setTimeout(r, 5))]);
     }
-    await Promise.race([
-      Promise.all(this.#workers.map((w) => w.done)),
-      new Promise((r) => setTimeout(r, 1000)),
-    ]);
     for (const { worker } of this.#workers) worker.terminate();
   }
 
@@ -296,33 +305,30 @@ export class FastPath {
   }
 }
 
-/** Starts one server's worker; resolves when its code is loaded. */
-async function startWorker(): Promise<{ worker: Worker; done: Promise<void> }> {
+/**
+ * Starts one server's worker. It loads while the launcher starts; messages
+ * posted meanwhile wait for it.
+ */
+function startWorker(
+  onError: (message: string) => void,
+): { worker: Worker; done: Promise<void> } {
   // A compiled binary embeds the worker under its path from the root.
   const where = proc.standalone ? "./ffi/linux/notify_worker.ts" : WORKER.href;
   const worker = new Worker(where, { type: "module" });
-  let loaded!: () => void;
-  let broke!: (err: Error) => void;
   let finished!: () => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    loaded = resolve;
-    broke = reject;
-  });
   const done = new Promise<void>((resolve) => finished = resolve);
   worker.onmessage = (e: MessageEvent) => {
-    if (e.data.loaded) loaded();
     if (e.data.done) finished();
     if (e.data.error) {
-      broke(new Error(`the fast path's server: ${e.data.error}`));
+      onError(`the fast path's server: ${e.data.error}`);
       finished();
     }
   };
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
-    broke(new Error(`the fast path's server: ${e.message}`));
+    onError(`the fast path's server: ${e.message}`);
     finished();
   };
-  await ready;
   return { worker, done };
 }
 

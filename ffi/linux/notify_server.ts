@@ -214,7 +214,7 @@ export class NotifyServer {
       if (Atomics.load(header, H_LISTENING) !== 1) return;
       this.#listener = Atomics.load(header, H_LISTENER_FD);
     }
-    for (;;) {
+    while (Atomics.load(header, H_STOP) === 0) {
       this.#notif.fill(0);
       const r = linux.ioctl(
         this.#listener,

@@ -24,4 +24,3 @@ scope.onmessage = (e: MessageEvent<ServerSetup>) => {
     });
   }
 };
-scope.postMessage({ loaded: true });

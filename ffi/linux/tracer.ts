@@ -159,7 +159,7 @@ export class LinuxTracer implements Backend {
     // recorded at all.
     const fast = request.fastPath !== false && request.ops.has("read") &&
         FastPath.supported()
-      ? await FastPath.start(request.failed)
+      ? FastPath.start(request.failed)
       : undefined;
     const ptraceOnly = buildFilter(this.#tables, callsFor(request.ops));
     const notify = fast === undefined ? undefined : buildFilter(
@@ -255,6 +255,7 @@ export class LinuxTracer implements Backend {
             await turn();
             this.#req.idle?.();
             lastTurn = performance.now();
+            this.#checkFastPath();
           }
           continue;
         }
@@ -266,6 +267,17 @@ export class LinuxTracer implements Backend {
       await this.#fast?.stop();
       ticker.stop();
     }
+  }
+
+  /**
+   * A fast-path server that failed leaves opens nobody answers: end the
+   * command (its records would not be complete) and say why.
+   */
+  #checkFastPath(): void {
+    const error = this.#fast?.error;
+    if (error === undefined || this.#root <= 0) return;
+    for (const tid of this.#threads.keys()) kill(tid, 9);
+    throw new Error(error);
   }
 
   /** An open the fast path answered. */
