@@ -71,6 +71,14 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "buffer", "usize"],
     result: "i32",
   },
+  // ssize_t process_vm_writev(pid_t pid, const struct iovec *local_iov, unsigned long liovcnt,
+  //                           const struct iovec *remote_iov, unsigned long riovcnt, unsigned long flags);
+  process_vm_writev: {
+    parameters: ["i32", "buffer", "usize", "buffer", "usize", "usize"],
+    result: "i32",
+  },
+  // int faccessat(int dirfd, const char *pathname, int mode, int flags);  (faccessat2 with flags)
+  faccessat: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
   // pid_t gettid(void);
   gettid: { parameters: [], result: "i32" },
 } as const;

@@ -7,10 +7,12 @@
  * 1. PTRACE_INTERRUPT the thread (it waits in the notification), then
  *    answer the notification with -ERESTARTNOINTR: on its way back to user
  *    space the thread stops (the interrupt), its call marked for restart;
- * 2. at that stop, set `O_FILEMON_TRACE` in the call's flags register (a bit
- *    open(2) ignores) and let it go: the kernel restarts the call, and the
- *    filter sends a call with that bit the ptrace way, where its result is
- *    read at its exit stop like any other.
+ * 2. at that stop, put `TRACE_MARK` in the call's sixth argument register
+ *    (which it does not read) and let it go: the kernel restarts the call,
+ *    and the filter sends a marked call the ptrace way, where its result is
+ *    read at its exit stop like any other;
+ * 3. at that call's exit stop, give the register its own value back (not
+ *    at its seccomp stop: the kernel runs the filter again after it).
  *
  * Every ptrace request is made here, on the main thread.
  *
@@ -49,7 +51,7 @@ import {
   type RingRecord,
 } from "./notify_ring.ts";
 import type { ServerSetup } from "./notify_server.ts";
-import { O_FILEMON_TRACE } from "./seccomp.ts";
+import { TRACE_MARK } from "./seccomp.ts";
 import {
   ERESTARTNOINTR,
   HOST_SYSCALLS,
@@ -88,8 +90,12 @@ export interface FastPathStats {
   ringWaits: number;
 }
 
-/** An open the server answered. */
-export interface FastOpen {
+/** What the server's record `b` field says a call was. */
+export const FAST_OPS = ["open", "stat", "access", "readlink"] as const;
+
+/** A call the server answered: an open, or a probe (stat, access, readlink). */
+export interface FastCall {
+  op: typeof FAST_OPS[number];
   tid: number;
   path: string;
   abs: string | undefined;
@@ -189,13 +195,13 @@ export class FastPath {
   }
 
   /**
-   * Reads the server's records: each answered open goes to `opened`; each
-   * call to send back the ptrace way to `fallBack` (with the index of its
-   * flags argument and the notification's id).
+   * Reads the server's records: each answered call goes to `answered`;
+   * each call to send back the ptrace way to `fallBack` (with the
+   * notification's id).
    */
   drain(
-    opened: (open: FastOpen) => void,
-    fallBack: (tid: number, flagsArg: number, id: Uint8Array) => void,
+    answered: (call: FastCall) => void,
+    fallBack: (tid: number, id: Uint8Array) => void,
   ): void {
     this.#ring.drain((rec: RingRecord) => {
       if (rec.kind === KIND_OPEN) {
@@ -207,7 +213,8 @@ export class FastPath {
           : dir === undefined || !dir.startsWith("/")
           ? undefined
           : resolvePath(dir, path);
-        opened({
+        answered({
+          op: FAST_OPS[rec.b] ?? "open",
           tid: rec.tid,
           path,
           abs,
@@ -215,7 +222,7 @@ export class FastPath {
           time: rec.time,
         });
       } else if (rec.kind === KIND_FALLBACK) {
-        fallBack(rec.tid, rec.a, rec.s1);
+        fallBack(rec.tid, rec.s1);
       }
     });
   }
@@ -238,25 +245,40 @@ export class FastPath {
   }
 
   /**
-   * Step 2, at `tid`'s next stop: marks the restarting call's flags. False
-   * when the thread's registers show no call being restarted.
+   * Step 2, at `tid`'s next stop: marks the restarting call. Returns the
+   * register's own value (for `unmark`), or undefined when the registers
+   * show no call being restarted.
    */
-  mark(tid: number, flagsArg: number): boolean {
-    const iov = this.#iov;
-    if (linux.ptrace_buf(PTRACE_GETREGSET, tid, NT_PRSTATUS, iov) < 0) {
-      return false;
-    }
+  mark(tid: number): bigint | undefined {
+    if (!this.#getRegs(tid)) return undefined;
     const v = this.#regsView;
     const ret = this.#regs.ret;
     if (
       v.getInt32(ret, true) !== -ERESTARTNOINTR ||
       v.getInt32(ret + 4, true) !== -1
     ) {
-      return false;
+      return undefined;
     }
-    const at = this.#regs.args[flagsArg];
-    v.setUint32(at, v.getUint32(at, true) | O_FILEMON_TRACE, true);
-    return linux.ptrace_buf(PTRACE_SETREGSET, tid, NT_PRSTATUS, iov) >= 0;
+    const at = this.#regs.args[5];
+    const own = v.getBigUint64(at, true);
+    v.setUint32(at, TRACE_MARK.lo, true);
+    v.setUint32(at + 4, TRACE_MARK.hi, true);
+    return this.#setRegs(tid) ? own : undefined;
+  }
+
+  /** Step 3, at the marked call's exit stop: the register's own value back. */
+  unmark(tid: number, own: bigint): void {
+    if (!this.#getRegs(tid)) return;
+    this.#regsView.setBigUint64(this.#regs.args[5], own, true);
+    this.#setRegs(tid);
+  }
+
+  #getRegs(tid: number): boolean {
+    return linux.ptrace_buf(PTRACE_GETREGSET, tid, NT_PRSTATUS, this.#iov) >= 0;
+  }
+
+  #setRegs(tid: number): boolean {
+    return linux.ptrace_buf(PTRACE_SETREGSET, tid, NT_PRSTATUS, this.#iov) >= 0;
   }
 
   /** Whether the server still answers for `tid`. */

@@ -38,6 +38,7 @@ import {
 import { linux } from "../libc/linux.ts";
 import { proc } from "../runtime/process.ts";
 import { callArgs } from "./syscall_events.ts";
+import type { SyscallSpec } from "./syscalls/semantics.ts";
 import { hostTables, SyscallIndex } from "./syscalls/host.ts";
 import {
   ADDFD_SIZE,
@@ -73,6 +74,8 @@ import {
 } from "./notify_ring.ts";
 
 const PATH_MAX = 4096;
+/** An empty C string (for AT_EMPTY_PATH). */
+const EMPTY = new Uint8Array(new ArrayBuffer(8));
 const PAGE = 4096;
 const AT_FDCWD = -100;
 const O_PATH = 0o10000000;
@@ -82,9 +85,49 @@ const O_DIRECTORY = 0o200000;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
 const EINTR = 4;
+const EINVAL = 22;
 const ENOENT = 2;
 const SIGALRM = 14;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EACCESS = 0x200;
+const AT_NO_AUTOMOUNT = 0x800;
+const AT_EMPTY_PATH = 0x1000;
+const AT_STATX_SYNC_TYPE = 0x6000;
+/** The AT_* flags a probe may carry and still be answered here. */
+const PROBE_FLAGS = AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_NO_AUTOMOUNT |
+  AT_STATX_SYNC_TYPE;
+/** sizeof(struct stat) by host, sizeof(struct statx). */
+const STAT_SIZE: Readonly<Record<string, number>> = {
+  x86_64: 144,
+  aarch64: 128,
+};
+const STATX_SIZE = 256;
+
+/** A probe answered here: where its result buffer, statx mask and access mode are. */
+interface Probe {
+  buf?: number;
+  mask?: number;
+  mode?: number;
+  /** readlink's buffer size. */
+  size?: number;
+  nofollow?: true;
+}
+
+/** The probes answered here, by call. */
+const PROBES: Readonly<Record<string, Probe>> = {
+  stat: { buf: 1 },
+  lstat: { buf: 1, nofollow: true },
+  newfstatat: { buf: 2 },
+  statx: { mask: 3, buf: 4 },
+  access: { mode: 1 },
+  faccessat: { mode: 2 },
+  faccessat2: { mode: 2 },
+  readlink: { buf: 1, size: 2, nofollow: true },
+  readlinkat: { buf: 2, size: 3, nofollow: true },
+};
+
 /** Lookup errors the tracee's own open meets the same way. */
 const SHARED_ERRORS = new Set([2, 13, 20, 36]); // ENOENT EACCES ENOTDIR ENAMETOOLONG
 /** Errors of our own (our fd table, our memory): never the tracee's answer. */
@@ -130,7 +173,8 @@ export class NotifyServer {
   #base = new Uint8Array(new ArrayBuffer(PATH_MAX + 8));
   #how = new Uint8Array(new ArrayBuffer(64));
   #howView = new DataView(this.#how.buffer);
-  #stat = new Uint8Array(new ArrayBuffer(256));
+  #stat = new Uint8Array(new ArrayBuffer(STATX_SIZE + 64));
+  #statAddr = Number(addressOf(this.#stat));
   #statView = new DataView(this.#stat.buffer);
   #iovLocal = new Uint8Array(new ArrayBuffer(64));
   #iovRemote = new Uint8Array(new ArrayBuffer(64));
@@ -240,66 +284,50 @@ export class NotifyServer {
       v.getInt32(NOTIF_NR, true),
     );
     const spec = call?.spec;
-    if (spec === undefined || spec.op !== "open" || spec.flags === undefined) {
-      return this.#fallBack(tid, 0);
+    if (call === undefined || spec === undefined || this.#taint[tid] !== 0) {
+      return this.#fallBack(tid);
     }
-    if (this.#taint[tid] !== 0) return this.#fallBack(tid, spec.flags);
+    if (
+      spec.op === "stat" || spec.op === "access" || spec.op === "readlink"
+    ) {
+      return this.#probe(tid, call.name, spec);
+    }
+    if (spec.op !== "open" || spec.flags === undefined) {
+      return this.#fallBack(tid);
+    }
     const args = callArgs(spec, this.#word);
     const flags = args[spec.flags];
     const n = this.#readPath(tid, args[spec.path!]);
-    if (n <= 0) return this.#fallBack(tid, spec.flags);
+    if (n <= 0) return this.#fallBack(tid);
     const path = this.#path.subarray(0, n);
     let base = AT_FDCWD;
     if (path[0] !== 0x2f) {
       const dirfd = spec.dirfd === undefined ? AT_FDCWD : args[spec.dirfd];
       base = this.#openBase(tid, dirfd);
-      if (base < 0) return this.#fallBack(tid, spec.flags);
+      if (base < 0) return this.#fallBack(tid);
     }
     try {
-      this.#open(tid, flags, spec.flags, path, base);
+      this.#open(tid, flags, path, base);
     } finally {
       if (base >= 0) close(base);
     }
   }
 
-  #open(
-    tid: number,
-    flags: number,
-    flagsArg: number,
-    path: Uint8Array,
-    base: number,
-  ): void {
+  #open(tid: number, flags: number, path: Uint8Array, base: number): void {
     // O_PATH first: no side effect, whatever the file is.
-    const how = this.#howView;
-    setU64(how, 0, O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)));
-    setU64(how, 8, 0);
-    setU64(how, 16, RESOLVE_NO_MAGICLINKS);
-    this.#path[path.length] = 0;
-    const opath = linux.syscall_openat2(
-      this.#host.openat2,
+    const opath = this.#lookUp(
       base,
-      this.#path,
-      this.#how,
-      24,
+      path.length,
+      flags & (O_NOFOLLOW | O_DIRECTORY),
     );
     if (opath < 0) {
-      const err = errno();
-      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid, flagsArg);
+      const err = -opath;
+      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid);
       return this.#answerError(tid, err, path, base);
     }
     let fd = -1;
     try {
-      if (linux.fstat(opath, this.#stat) < 0) {
-        return this.#fallBack(tid, flagsArg);
-      }
-      const layout = this.#setup.statLayout;
-      const mode = this.#statView.getUint32(layout.mode, true) & S_IFMT;
-      const dev = this.#statView.getUint32(layout.dev, true);
-      if (
-        (mode !== S_IFREG && mode !== S_IFDIR) || dev === this.#setup.procDev
-      ) {
-        return this.#fallBack(tid, flagsArg);
-      }
+      if (!this.#plainFile(opath, false)) return this.#fallBack(tid);
       // Open it for real through its O_PATH fd: /proc/self/fd/N.
       fd = libc.openat(
         this.#selfFds,
@@ -309,7 +337,7 @@ export class NotifyServer {
       );
       if (fd < 0) {
         const err = errno();
-        if (OWN_ERRORS.has(err)) return this.#fallBack(tid, flagsArg);
+        if (OWN_ERRORS.has(err)) return this.#fallBack(tid);
         return this.#answerError(tid, err, path, base);
       }
     } finally {
@@ -365,15 +393,184 @@ export class NotifyServer {
     err: number,
     path: Uint8Array,
     base: number,
+    op = 0,
   ): void {
     this.#ring.count(H_ANSWERED_ERROR);
     if (!this.#setup.failed) return void this.#send(-err);
-    const at = this.#record(tid, err, path, base);
+    const at = this.#record(tid, err, path, base, op);
     this.#ring.settle(at, this.#send(-err) ? DONE : CANCELLED);
   }
 
-  /** Commits an open record (pending); returns its offset. */
-  #record(tid: number, err: number, path: Uint8Array, base: number): number {
+  /**
+   * A probe (stat family, access) answered here: the file is looked up
+   * with O_PATH as for an open, then stat'ed or checked through that fd; a
+   * stat's result is written into the tracee's buffer.
+   */
+  #probe(tid: number, name: string, spec: SyscallSpec): void {
+    const probe = PROBES[name];
+    const args = callArgs(spec, this.#word);
+    const atFlags = spec.atFlags === undefined ? 0 : args[spec.atFlags];
+    if (probe === undefined || (atFlags & ~PROBE_FLAGS) !== 0) {
+      return this.#fallBack(tid);
+    }
+    const n = this.#readPath(tid, args[spec.path!]);
+    if (n <= 0) return this.#fallBack(tid);
+    const path = this.#path.subarray(0, n);
+    let base = AT_FDCWD;
+    if (path[0] !== 0x2f) {
+      const dirfd = spec.dirfd === undefined ? AT_FDCWD : args[spec.dirfd];
+      base = this.#openBase(tid, dirfd);
+      if (base < 0) return this.#fallBack(tid);
+    }
+    try {
+      this.#probeFile(tid, probe, args, atFlags, path, base);
+    } finally {
+      if (base >= 0) close(base);
+    }
+  }
+
+  #probeFile(
+    tid: number,
+    probe: Probe,
+    args: readonly number[],
+    atFlags: number,
+    path: Uint8Array,
+    base: number,
+  ): void {
+    const op = probe.size !== undefined ? 3 : probe.mode === undefined ? 1 : 2;
+    // readlink's bufsiz is checked before the lookup: the ptrace way.
+    if (probe.size !== undefined && (args[probe.size] | 0) <= 0) {
+      return this.#fallBack(tid);
+    }
+    const nofollow = probe.nofollow === true ||
+      (atFlags & AT_SYMLINK_NOFOLLOW) !== 0;
+    const opath = this.#lookUp(base, path.length, nofollow ? O_NOFOLLOW : 0);
+    if (opath < 0) {
+      const err = -opath;
+      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid);
+      return this.#answerError(tid, err, path, base, op);
+    }
+    try {
+      if (!this.#plainFile(opath, true)) return this.#fallBack(tid);
+      let err = 0;
+      let result = 0;
+      if (probe.size !== undefined) {
+        const layout = this.#setup.statLayout;
+        const mode = this.#statView.getUint32(layout.mode, true) & S_IFMT;
+        if (mode !== S_IFLNK) {
+          err = EINVAL; // not a symlink: readlink's own answer
+        } else {
+          const n = linux.readlinkat(
+            opath,
+            EMPTY,
+            this.#stat,
+            Math.min(args[probe.size] | 0, STATX_SIZE),
+          );
+          // A longer link than our buffer: the ptrace way.
+          if (n < 0 || n >= STATX_SIZE) return this.#fallBack(tid);
+          if (n > 0 && !this.#writeBack(tid, args[probe.buf!], n)) {
+            return this.#fallBack(tid);
+          }
+          result = n;
+        }
+      } else if (probe.mode !== undefined) {
+        const r = linux.faccessat(
+          opath,
+          EMPTY,
+          args[probe.mode],
+          AT_EMPTY_PATH | (atFlags & AT_EACCESS),
+        );
+        if (r < 0) err = errno();
+        // Our own trouble, or a mode the kernel refuses: the ptrace way.
+        if (OWN_ERRORS.has(err) || err === EINVAL) return this.#fallBack(tid);
+      } else {
+        let size = STAT_SIZE[proc.arch];
+        if (probe.mask !== undefined) {
+          size = STATX_SIZE;
+          const r = linux.statx(
+            opath,
+            EMPTY,
+            AT_EMPTY_PATH | (atFlags & AT_STATX_SYNC_TYPE),
+            args[probe.mask] >>> 0,
+            this.#stat,
+          );
+          if (r < 0) return this.#fallBack(tid);
+        }
+        // A buffer the tracee could not have written: the kernel's EFAULT.
+        if (!this.#writeBack(tid, args[probe.buf!], size)) {
+          return this.#fallBack(tid);
+        }
+      }
+      if (err !== 0) return this.#answerError(tid, err, path, base, op);
+      const at = this.#record(tid, 0, path, base, op);
+      this.#ring.count(H_EMULATED);
+      this.#ring.settle(at, this.#send(0, result) ? DONE : CANCELLED);
+    } finally {
+      close(opath);
+    }
+  }
+
+  /**
+   * openat2(base, #path, O_PATH | extra, RESOLVE_NO_MAGICLINKS): the fd, or
+   * -errno.
+   */
+  #lookUp(base: number, length: number, extra: number): number {
+    const how = this.#howView;
+    setU64(how, 0, O_PATH | O_CLOEXEC | extra);
+    setU64(how, 8, 0);
+    setU64(how, 16, RESOLVE_NO_MAGICLINKS);
+    this.#path[length] = 0;
+    const fd = linux.syscall_openat2(
+      this.#host.openat2,
+      base,
+      this.#path,
+      this.#how,
+      24,
+    );
+    return fd < 0 ? -errno() : fd;
+  }
+
+  /**
+   * fstat's the O_PATH fd into #stat: whether it is outside /proc and (but
+   * with `anyType`) a regular file or a directory.
+   */
+  #plainFile(opath: number, anyType: boolean): boolean {
+    if (linux.fstat(opath, this.#stat) < 0) return false;
+    const layout = this.#setup.statLayout;
+    const mode = this.#statView.getUint32(layout.mode, true) & S_IFMT;
+    const dev = this.#statView.getUint32(layout.dev, true);
+    if (dev === this.#setup.procDev) return false;
+    return anyType || mode === S_IFREG || mode === S_IFDIR;
+  }
+
+  /** Writes #stat's first `size` bytes to the tracee at `addr`. */
+  #writeBack(tid: number, addr: number, size: number): boolean {
+    if (addr === 0) return false;
+    setU64(this.#iovLocalView, 0, this.#statAddr);
+    setU64(this.#iovLocalView, 8, size);
+    setU64(this.#iovRemoteView, 0, addr);
+    setU64(this.#iovRemoteView, 8, size);
+    return linux.process_vm_writev(
+      tid,
+      this.#iovLocal,
+      1,
+      this.#iovRemote,
+      1,
+      0,
+    ) === size;
+  }
+
+  /**
+   * Commits a record (pending) of an open (op 0) or a probe (1 stat, 2
+   * access); returns its offset.
+   */
+  #record(
+    tid: number,
+    err: number,
+    path: Uint8Array,
+    base: number,
+    op = 0,
+  ): number {
     let dir: Uint8Array | undefined;
     if (base >= 0) {
       const n = linux.readlinkat(
@@ -386,7 +583,7 @@ export class NotifyServer {
     }
     const time = performance.timeOrigin + performance.now();
     for (;;) {
-      const at = this.#ring.put(KIND_OPEN, tid, err, 0, time, path, dir);
+      const at = this.#ring.put(KIND_OPEN, tid, err, op, time, path, dir);
       if (at >= 0) return at;
       this.#wakeMain();
       this.#ring.waitForRoom(50);
@@ -394,14 +591,14 @@ export class NotifyServer {
   }
 
   /** Asks the main thread to make the tracee run the call the ptrace way. */
-  #fallBack(tid: number, flagsArg: number): void {
+  #fallBack(tid: number): void {
     this.#ring.count(H_FALLBACK);
     this.#id.set(this.#notif.subarray(0, 8));
     for (;;) {
       const at = this.#ring.put(
         KIND_FALLBACK,
         tid,
-        flagsArg,
+        0,
         0,
         0,
         this.#id,
@@ -417,11 +614,11 @@ export class NotifyServer {
     this.#wakeMain();
   }
 
-  /** SECCOMP_IOCTL_NOTIF_SEND with an errno; false when the tracee is gone. */
-  #send(error: number): boolean {
+  /** SECCOMP_IOCTL_NOTIF_SEND: an errno, or a value; false when the tracee is gone. */
+  #send(error: number, value = 0): boolean {
     const v = this.#respView;
     this.#copyId(this.#resp);
-    setU64(v, 8, 0);
+    setU64(v, 8, value);
     v.setInt32(16, error, true);
     v.setUint32(20, 0, true);
     return linux.ioctl(

@@ -164,6 +164,8 @@ export interface FilterOptions {
    * architectures whose tables have a register layout (x86_64, aarch64).
    */
   notifyReadOnlyOpens?: boolean;
+  /** Send probes (the stat family, access, readlink) there too. */
+  notifyProbes?: boolean;
 }
 
 /** O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_PATH, the bare __O_TMPFILE bit (not its O_DIRECTORY). */
@@ -171,11 +173,66 @@ export const NOT_READ_ONLY = 0x1 | 0x2 | 0o100 | 0o1000 | 0o10000000 |
   0o20000000;
 
 /**
- * A flag bit open(2) and openat(2) ignore (the kernel masks flags with
- * VALID_OPEN_FLAGS): the tracer sets it in a call it restarts so that the
- * filter sends the call the ptrace way, where its result can be read.
+ * A value the tracer puts in a restarted call's sixth argument register
+ * (which none of the notified calls read) so that the filter sends it the
+ * ptrace way, where its result can be read; the register gets its own value
+ * back at the call's exit stop. "filemon" in ASCII.
  */
-export const O_FILEMON_TRACE = 0x40000000;
+export const TRACE_MARK = { lo: 0x656c6966, hi: 0x006e6f6d } as const;
+
+/** The calls the fast path answers, and the jump to the end of their checks. */
+function notified(
+  table: SyscallTable,
+  spec: SyscallSpec,
+  options: FilterOptions,
+): boolean {
+  if (table.regs === undefined) return false;
+  if (spec.op === "open") {
+    return options.notifyReadOnlyOpens === true && spec.flags !== undefined;
+  }
+  return options.notifyProbes === true &&
+    (spec.op === "stat" || spec.op === "access" || spec.op === "readlink");
+}
+
+/**
+ * The checks of a notified call `k`: marked calls the ptrace way; then, for
+ * opens, only read-only ones to the listener; for stat-like calls, fstat on
+ * an fd (AT_EMPTY_PATH) allowed.
+ */
+function notifyChecks(k: number, spec: SyscallSpec): Insn[] {
+  const mark = [
+    stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * 5),
+    jump(BPF_JEQ_K, TRACE_MARK.lo, 0, 2),
+    stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * 5 + 4),
+  ];
+  let rest: Insn[];
+  if (spec.op === "open") {
+    rest = [
+      jump(BPF_JEQ_K, TRACE_MARK.hi, 3, 0),
+      stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.flags!),
+      jump(BPF_JSET_K, NOT_READ_ONLY, 1, 0),
+      stmt(BPF_RET_K, SECCOMP_RET_USER_NOTIF),
+      stmt(BPF_RET_K, SECCOMP_RET_TRACE),
+    ];
+  } else if (spec.op === "stat" && spec.atFlags !== undefined) {
+    rest = [
+      jump(BPF_JEQ_K, TRACE_MARK.hi, 4, 0),
+      stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.atFlags),
+      jump(BPF_JSET_K, AT_EMPTY_PATH, 0, 1),
+      stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+      stmt(BPF_RET_K, SECCOMP_RET_USER_NOTIF),
+      stmt(BPF_RET_K, SECCOMP_RET_TRACE),
+    ];
+  } else {
+    rest = [
+      jump(BPF_JEQ_K, TRACE_MARK.hi, 1, 0),
+      stmt(BPF_RET_K, SECCOMP_RET_USER_NOTIF),
+      stmt(BPF_RET_K, SECCOMP_RET_TRACE),
+    ];
+  }
+  const body = [...mark, ...rest];
+  return [jump(BPF_JEQ_K, k, 0, body.length), ...body];
+}
 
 /** JEQ/RET runs: trace, notify or refuse each wanted call this table has. */
 function numberChecks(
@@ -189,17 +246,8 @@ function numberChecks(
     if (nr === undefined) continue;
     const spec: SyscallSpec = SYSCALLS[name];
     const k = (nr + table.bias) >>> 0;
-    if (
-      options.notifyReadOnlyOpens && table.regs !== undefined &&
-      spec.op === "open" && spec.flags !== undefined
-    ) {
-      // Read-only opens to the listener; the rest, and those the tracer
-      // marked, the ptrace way.
-      out.push(jump(BPF_JEQ_K, k, 0, 4));
-      out.push(stmt(BPF_LD_W_ABS, OFF_ARGS + 8 * spec.flags));
-      out.push(jump(BPF_JSET_K, NOT_READ_ONLY | O_FILEMON_TRACE, 1, 0));
-      out.push(stmt(BPF_RET_K, SECCOMP_RET_USER_NOTIF));
-      out.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    if (notified(table, spec, options)) {
+      out.push(...notifyChecks(k, spec));
       continue;
     }
     if (spec.op === "taint" && spec.flags !== undefined) {

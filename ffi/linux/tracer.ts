@@ -21,7 +21,12 @@ import type {
   TraceResult,
   TraceStats,
 } from "../../lib/backend.ts";
-import type { TraceEvent } from "../../lib/event.ts";
+import type {
+  ExtraEvent,
+  OpenEvent,
+  StatEvent,
+  TraceEvent,
+} from "../../lib/event.ts";
 import { callsFor, CLONE_NEW_MASK } from "./syscalls/semantics.ts";
 import {
   errno,
@@ -37,7 +42,7 @@ import { spawnSuspended } from "../posix/spawn.ts";
 import { startTicker } from "../posix/ticker.ts";
 import { buildFilter } from "./seccomp.ts";
 import { filterPayload } from "./seccomp_install.ts";
-import { type FastOpen, FastPath } from "./fast_path.ts";
+import { type FastCall, FastPath } from "./fast_path.ts";
 import { hostTables, type KnownCall, SyscallIndex } from "./syscalls/host.ts";
 import { type Ids, taints } from "./taint.ts";
 import {
@@ -93,8 +98,10 @@ const SEIZE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 interface Thread {
   tgid: number;
   pending?: PendingCall;
-  /** A fast-path call sent back: the index of its flags argument, to mark at the next stop. */
-  remark?: number;
+  /** A fast-path call sent back: to mark at the next stop. */
+  remark?: boolean;
+  /** A marked call's sixth argument register, given back at its exit stop. */
+  unmark?: bigint;
 }
 
 /**
@@ -133,9 +140,8 @@ export class LinuxTracer implements Backend {
   #fast: FastPath | undefined;
   /** Our ids, which an untainted tracee shares (see `taints`). */
   #ids: Ids = ownIds();
-  #onFastOpen = (open: FastOpen) => this.#fastOpen(open);
-  #onFallBack = (tid: number, flagsArg: number, id: Uint8Array) =>
-    this.#fallBack(tid, flagsArg, id);
+  #onFastCall = (call: FastCall) => this.#fastCall(call);
+  #onFallBack = (tid: number, id: Uint8Array) => this.#fallBack(tid, id);
 
   // Buffers handed to libc; each is allocated once and never moves.
   #info = new Uint8Array(new ArrayBuffer(INFO_SIZE));
@@ -155,17 +161,18 @@ export class LinuxTracer implements Backend {
   async run(request: TraceRequest): Promise<TraceResult> {
     this.#req = request;
     this.#events = new SyscallEvents(this.#tracee, request.ops);
-    // The fast path answers read-only opens; without "read" they are not
-    // recorded at all.
-    const fast = request.fastPath !== false && request.ops.has("read") &&
-        FastPath.supported()
+    // The fast path answers read-only opens and probes; without "read" or
+    // "probe" they are not recorded at all.
+    const ops = request.ops;
+    const fast = request.fastPath !== false &&
+        (ops.has("read") || ops.has("probe")) && FastPath.supported()
       ? FastPath.start(request.failed)
       : undefined;
     const ptraceOnly = buildFilter(this.#tables, callsFor(request.ops));
     const notify = fast === undefined ? undefined : buildFilter(
       this.#tables,
       callsFor(request.ops, true),
-      { notifyReadOnlyOpens: true },
+      { notifyReadOnlyOpens: ops.has("read"), notifyProbes: ops.has("probe") },
     );
     // The frame FreeBSD's device writes: the target pid is the tracer's.
     request.emit({ op: "begin", version: 5 });
@@ -235,7 +242,7 @@ export class LinuxTracer implements Backend {
         this.#counts.waits++;
         if (this.#timing) this.#counts.waitMs += performance.now() - waitStart;
         // The fast path's records come before anything a stop shows.
-        this.#fast?.drain(this.#onFastOpen, this.#onFallBack);
+        this.#fast?.drain(this.#onFastCall, this.#onFallBack);
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
           if ((++this.#stops & 255) === 0) {
@@ -263,7 +270,7 @@ export class LinuxTracer implements Backend {
         throw new LibcError("waitpid", err);
       }
     } finally {
-      this.#fast?.drain(this.#onFastOpen, this.#onFallBack);
+      this.#fast?.drain(this.#onFastCall, this.#onFallBack);
       await this.#fast?.stop();
       ticker.stop();
     }
@@ -280,27 +287,24 @@ export class LinuxTracer implements Backend {
     throw new Error(error);
   }
 
-  /** An open the fast path answered. */
-  #fastOpen(open: FastOpen): void {
-    const pid = this.#threads.get(open.tid)?.tgid ?? open.tid;
-    const event: TraceEvent = {
-      op: "open",
-      pid,
-      path: open.path,
-      abs: open.abs,
-      mode: "r",
-    };
-    if (open.error !== undefined) event.error = open.error;
-    if (this.#req.timestamps) event.time = Math.round(open.time * 1000) / 1e6;
+  /** A call the fast path answered. */
+  #fastCall(call: FastCall): void {
+    const pid = this.#threads.get(call.tid)?.tgid ?? call.tid;
+    const { path, abs } = call;
+    const event: OpenEvent | StatEvent | ExtraEvent = call.op === "open"
+      ? { op: "open", pid, path, abs, mode: "r" }
+      : { op: call.op, pid, path, abs };
+    if (call.error !== undefined) event.error = call.error;
+    if (this.#req.timestamps) event.time = Math.round(call.time * 1000) / 1e6;
     this.#emit(event);
   }
 
   /** A call the fast path sends back: to run again the ptrace way. */
-  #fallBack(tid: number, flagsArg: number, id: Uint8Array): void {
+  #fallBack(tid: number, id: Uint8Array): void {
     const thread = this.#threads.get(tid);
     if (thread === undefined) return;
     this.#counts.ptrace += 2;
-    if (this.#fast!.restart(tid, id)) thread.remark = flagsArg;
+    if (this.#fast!.restart(tid, id)) thread.remark = true;
   }
 
   #handle(tid: number, raw: number): void {
@@ -320,11 +324,11 @@ export class LinuxTracer implements Backend {
         return;
       }
     }
-    if (thread.remark !== undefined) {
+    if (thread.remark) {
       // The stop after a fast-path call sent back: mark it for the filter.
       this.#counts.ptrace += 2;
-      this.#fast!.mark(tid, thread.remark);
-      thread.remark = undefined;
+      thread.unmark = this.#fast!.mark(tid);
+      thread.remark = false;
     }
     if (signal === (SIGTRAP | 0x80)) return this.#syscallStop(tid, thread);
     switch (event) {
@@ -425,6 +429,13 @@ export class LinuxTracer implements Backend {
   }
 
   #syscallStop(tid: number, thread: Thread): void {
+    if (thread.unmark !== undefined) {
+      // A marked call's exit: its register back (not at its seccomp stop,
+      // after which the kernel runs the filter again).
+      this.#counts.ptrace += 2;
+      this.#fast!.unmark(tid, thread.unmark);
+      thread.unmark = undefined;
+    }
     const pending = thread.pending;
     thread.pending = undefined;
     if (
