@@ -69,6 +69,15 @@ const SYMBOLS = {
   sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);
   setitimer: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // int timer_create(clockid_t clockid, struct sigevent *sevp, timer_t *timerid);
+  timer_create: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value, struct itimerspec *old_value);
+  timer_settime: {
+    parameters: ["usize", "i32", "buffer", "usize"],
+    result: "i32",
+  },
+  // int timer_delete(timer_t timerid);
+  timer_delete: { parameters: ["usize"], result: "i32" },
   // char *strerror(int errnum);
   strerror: { parameters: ["i32"], result: "usize" },
   // void *dlsym(void *handle, const char *symbol);  (in libc since glibc 2.34, and on FreeBSD)

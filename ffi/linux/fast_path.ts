@@ -189,6 +189,12 @@ export class FastPath {
     });
   }
 
+  /** Whether the server has taken the listener, or given up (no fast path). */
+  get settled(): boolean {
+    return Atomics.load(this.#ring.header, H_LISTENING) !== 0 ||
+      this.#error !== undefined;
+  }
+
   /** Whether the server answers (false before it took the listener, and when it could not). */
   get listening(): boolean {
     return Atomics.load(this.#ring.header, H_LISTENING) === 1;

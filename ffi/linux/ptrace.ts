@@ -37,6 +37,8 @@ export const PTRACE_SYSCALL_INFO_SECCOMP = 3;
 
 /** waitpid's __WALL: wait for threads and clones too. */
 export const __WALL = 0x40000000;
+/** waitpid's WNOHANG: return 0 when no child has changed state. */
+export const WNOHANG = 1;
 
 // Signals (the same numbers on x86 and arm64).
 export const SIGHUP = 1;

@@ -149,6 +149,29 @@ export class ProcTracee implements Tracee {
     ) === 0;
   }
 
+  /**
+   * The process a new thread or process `tid` came from, from /proc: its
+   * thread group (for a thread) or its parent (for a process); undefined
+   * when it is gone.
+   */
+  creatorOf(tid: number): number | undefined {
+    this.stats.proc++;
+    const fd = libc.open(
+      cstring(utf8.encode(`/proc/${tid}/status`)),
+      0o2000000,
+      0,
+    );
+    if (fd < 0) return undefined;
+    const n = libc.read(fd, this.#link, this.#link.length);
+    libc.close(fd);
+    if (n <= 0) return undefined;
+    const text = new TextDecoder().decode(this.#link.subarray(0, Number(n)));
+    const tgid = Number(/^Tgid:\s*(\d+)/m.exec(text)?.[1]);
+    const ppid = Number(/^PPid:\s*(\d+)/m.exec(text)?.[1]);
+    if (!(tgid > 0)) return undefined;
+    return tgid !== tid ? tgid : ppid > 0 ? ppid : undefined;
+  }
+
   #readlink(path: string): string | undefined {
     this.stats.proc++;
     const n = libc.readlink(cstring(utf8.encode(path)), this.#link, PATH_MAX);

@@ -85,6 +85,7 @@ import {
   SIGHUP,
   SIGTERM,
   SIGTRAP,
+  WNOHANG,
 } from "./ptrace.ts";
 
 /** Bytes of struct ptrace_syscall_info asked for (it is 88 today). */
@@ -126,8 +127,11 @@ export class LinuxTracer implements Backend {
   #tracee = new ProcTracee();
   #events!: SyscallEvents;
   #threads = new Map<number, Thread>();
-  /** Children whose first stop came before their parent's fork event. */
-  #parked = new Set<number>();
+  /**
+   * Children whose first stop came before their parent's fork event, and
+   * the process they came from (/proc's word at that stop).
+   */
+  #parked = new Map<number, number | undefined>();
   /** Children announced by a fork event whose first stop has not come yet. */
   #expected = new Set<number>();
   #root = 0;
@@ -231,9 +235,10 @@ export class LinuxTracer implements Backend {
    * output is flushed.
    */
   async #loop(): Promise<void> {
-    const ticker = startTicker(100);
+    const ticker = startTicker(100, linux.gettid());
     let lastTurn = performance.now();
     try {
+      await this.#handshake();
       for (;;) {
         const waitStart = this.#timing ? performance.now() : 0;
         const pid = linux.waitpid(-1, this.#status8, __WALL);
@@ -287,6 +292,26 @@ export class LinuxTracer implements Backend {
     throw new Error(error);
   }
 
+  /**
+   * Until the fast path's server has taken the listener out of the launcher
+   * (which waits for it), serves the launcher's stops without blocking, and
+   * lets the event loop run: a worker may need it to get its setup.
+   */
+  async #handshake(): Promise<void> {
+    const fast = this.#fast;
+    if (fast === undefined) return;
+    while (!fast.settled) {
+      const pid = linux.waitpid(-1, this.#status8, __WALL | WNOHANG);
+      if (pid > 0) {
+        this.#handle(pid, this.#status[0]);
+        continue;
+      }
+      if (pid < 0 && errno() !== EINTR) return; // ECHILD: the launcher is gone
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      this.#checkFastPath();
+    }
+  }
+
   /** A call the fast path answered. */
   #fastCall(call: FastCall): void {
     const pid = this.#threads.get(call.tid)?.tgid ?? call.tid;
@@ -320,7 +345,7 @@ export class LinuxTracer implements Backend {
         thread = { tgid: tid };
         this.#threads.set(tid, thread);
       } else {
-        this.#parked.add(tid);
+        this.#parked.set(tid, this.#tracee.creatorOf(tid));
         return;
       }
     }
@@ -501,6 +526,23 @@ export class LinuxTracer implements Backend {
     this.#resume(tid, thread, 0);
   }
 
+  /**
+   * A process that died (killed while it forked, say) before reporting its
+   * fork events: its children waiting for them go on, with the fork records
+   * the events would have made.
+   */
+  #orphans(parent: number): void {
+    for (const [child, creator] of this.#parked) {
+      if (creator !== parent) continue;
+      this.#parked.delete(child);
+      this.#threads.set(child, { tgid: child });
+      this.#processes++;
+      this.#tracee.inheritCwd(parent, child);
+      this.#emit({ op: "fork", pid: parent, child });
+      this.#ptrace(PTRACE_CONT, child, 0);
+    }
+  }
+
   #execed(tid: number, thread: Thread): void {
     const former = this.#eventMsg(tid);
     let pending = thread.pending;
@@ -524,6 +566,7 @@ export class LinuxTracer implements Backend {
     const thread = this.#threads.get(tid);
     this.#threads.delete(tid);
     this.#parked.delete(tid);
+    if (thread !== undefined && thread.tgid === tid) this.#orphans(tid);
     this.#fast?.setTaint(tid, false);
     if (thread === undefined || thread.tgid !== tid) return;
     this.#tracee.setCwd(tid, undefined);

@@ -3,6 +3,8 @@
  * SIGALRM handler is a C function that does nothing (getpid), installed
  * without SA_RESTART, so a blocking waitpid or read returns EINTR at each
  * tick and the event loop gets a turn (signal listeners, output flushes).
+ * Given the thread's id, the timer signals that thread alone
+ * (SIGEV_THREAD_ID), never a worker thread that would not need the wake-up.
  *
  * @module
  */
@@ -12,8 +14,14 @@ import { check, functionAddress, libc, setU64 } from "../libc/posix.ts";
 const SIGALRM = 14; // Linux and FreeBSD
 const ITIMER_REAL = 0;
 
-/** Starts ticking every `ms` milliseconds; `stop()` restores the old handler. */
-export function startTicker(ms: number): { stop(): void } {
+const CLOCK_MONOTONIC = 1;
+const SIGEV_THREAD_ID = 4; // Linux and FreeBSD
+
+/**
+ * Starts ticking every `ms` milliseconds, at thread `tid` when given (else
+ * at the process); `stop()` restores the old handler.
+ */
+export function startTicker(ms: number, tid?: number): { stop(): void } {
   // struct sigaction starts with the handler on Linux and FreeBSD; the mask
   // and flags (zero: no SA_RESTART) follow in an order that differs.
   const act = new Uint8Array(256);
@@ -21,6 +29,17 @@ export function startTicker(ms: number): { stop(): void } {
   view.setBigUint64(0, functionAddress("getpid"), true);
   const old = new Uint8Array(256);
   check("sigaction", libc.sigaction(SIGALRM, act, old));
+  if (tid !== undefined) {
+    const timer = threadTimer(ms, tid);
+    if (timer !== undefined) {
+      return {
+        stop() {
+          libc.timer_delete(timer);
+          libc.sigaction(SIGALRM, old, new Uint8Array(256));
+        },
+      };
+    }
+  }
   // struct itimerval { struct timeval it_interval, it_value; }
   const timer = new Uint8Array(64);
   const tv = new DataView(timer.buffer);
@@ -33,4 +52,28 @@ export function startTicker(ms: number): { stop(): void } {
       libc.sigaction(SIGALRM, old, new Uint8Array(256));
     },
   };
+}
+
+/** A timer signalling thread `tid` every `ms` milliseconds; its id, or undefined. */
+function threadTimer(ms: number, tid: number): bigint | undefined {
+  // struct sigevent: sigev_value (8), sigev_signo, sigev_notify, then the
+  // thread id.
+  const event = new Uint8Array(new ArrayBuffer(64));
+  const ev = new DataView(event.buffer);
+  ev.setInt32(8, SIGALRM, true);
+  ev.setInt32(12, SIGEV_THREAD_ID, true);
+  ev.setInt32(16, tid, true);
+  const id = new Uint8Array(new ArrayBuffer(16));
+  if (libc.timer_create(CLOCK_MONOTONIC, event, id) !== 0) return undefined;
+  const timer = new DataView(id.buffer).getBigUint64(0, true);
+  // struct itimerspec { struct timespec it_interval, it_value; }
+  const spec = new Uint8Array(new ArrayBuffer(64));
+  const sv = new DataView(spec.buffer);
+  setU64(sv, 8, ms * 1_000_000);
+  setU64(sv, 24, ms * 1_000_000);
+  if (libc.timer_settime(timer, 0, spec, 0) !== 0) {
+    libc.timer_delete(timer);
+    return undefined;
+  }
+  return timer;
 }
