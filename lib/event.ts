@@ -203,6 +203,28 @@ export type FrameEvent =
 /** Every event a producer can emit and a sink can consume. */
 export type TraceEvent = ActionEvent | FrameEvent;
 
+/**
+ * Where a decoder sends its events, in order. An open comes as its fields
+ * (the event `{ op: "open", pid, path, abs, mode }`, without `abs` when it
+ * is undefined), so that a sink that only formats it needs no object made.
+ */
+export interface EventSink {
+  /**
+   * An open event, as its fields. `plain` says that `path` and `abs` are
+   * known to hold nothing a JSON string escapes (no control character, `"`,
+   * `\` or lone surrogate): a formatter need not look.
+   */
+  open(
+    pid: number,
+    path: string,
+    abs: string | undefined,
+    mode: OpenEvent["mode"],
+    plain: boolean,
+  ): void;
+  /** Any other event. */
+  event(event: TraceEvent): void;
+}
+
 /** The `op` names of all events. */
 export type Op = TraceEvent["op"];
 

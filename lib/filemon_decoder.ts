@@ -21,7 +21,13 @@
 
 import { DecodeError } from "./decode_error.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
-import type { LinkEvent, OpenEvent, RenameEvent, TraceEvent } from "./event.ts";
+import type {
+  EventSink,
+  LinkEvent,
+  OpenEvent,
+  RenameEvent,
+  TraceEvent,
+} from "./event.ts";
 import { decodePath, resolvePath } from "./path.ts";
 
 /** Options of the filemon decoders. */
@@ -53,8 +59,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lax = new TextDecoder("utf-8", { ignoreBOM: true });
 /** FreeBSD formats a record into a 1024-byte buffer; a longer one loses its newline. */
 const FREEBSD_RECORD_MAX = 1023;
-/** What `resolvePath` folds in an absolute path: "//", "/.", a trailing "/". */
-const UNNORMAL = /\/[/.]|[\s\S]\/$/;
+/** "//" or "/.": what `resolvePath` folds in an absolute path, with a trailing "/". */
+const FOLD = /\/[/.]/g;
 const GLUED = /^(?:[ACDEFLMRSWX] \d+ |[#V] )/;
 /**
  * The longest line accepted, newline not counted. A Linux path has at most
@@ -64,9 +70,47 @@ const MAX_LINE = 64 * 1024;
 const CR = 13;
 const NL = 10;
 
+/** What `isPlain` looks for: `"`, `\` and the control characters but newline. */
+const UNPLAIN = ['"', "\\"];
+for (let c = 0; c < 0x20; c++) {
+  if (c !== NL) UNPLAIN.push(String.fromCharCode(c));
+}
+
+/** Whether `text` has no control character but newline, no `"` and no `\`. */
+function isPlain(text: string): boolean {
+  // A search per character (a memchr) is faster than one for a class.
+  for (let i = 0; i < UNPLAIN.length; i++) {
+    if (text.includes(UNPLAIN[i])) return false;
+  }
+  return true;
+}
+
+/** An `EventSink` that gathers the events in an array. */
+class EventList implements EventSink {
+  readonly events: TraceEvent[] = [];
+
+  open(
+    pid: number,
+    path: string,
+    abs: string | undefined,
+    mode: OpenEvent["mode"],
+  ): void {
+    this.events.push(
+      abs === undefined
+        ? { op: "open", pid, path, mode }
+        : { op: "open", pid, path, abs, mode },
+    );
+  }
+
+  event(event: TraceEvent): void {
+    this.events.push(event);
+  }
+}
+
 /**
  * The decoder's core: push bytes, get events. Synchronous and allocation
- * light; `FilemonDecoderStream` wraps it as a web stream.
+ * light; `FilemonDecoderStream` wraps it as a web stream. `pushTo` and
+ * `finishTo` hand the events to an `EventSink` instead of an array.
  *
  * @example
  * ```ts
@@ -79,16 +123,23 @@ const NL = 10;
  *   { op: "version", version: 5 },
  *   { op: "open", pid: 7, path: "main.c", abs: "/src/main.c", mode: "r" },
  * ]);
+ * // Or to a sink, an open as its fields.
+ * const opens: string[] = [];
+ * new FilemonDecoder().pushTo(new TextEncoder().encode("W 1 /a\n"), {
+ *   open: (pid, path, abs, mode) => opens.push(`${pid} ${path} ${abs} ${mode}`),
+ *   event: () => {},
+ * });
+ * assertEquals(opens, ["1 /a /a w"]);
  * ```
  */
 export class FilemonDecoder {
   #splitter = new LineSplitter(MAX_LINE);
-  #sink: LineSink = {
+  #lineSink: LineSink = {
     lines: (bytes, start, end) => this.#lines(bytes, start, end),
     tooLong: () => this.#tooLong(),
   };
-  /** Where the lines being decoded put their events. */
-  #out: TraceEvent[] = [];
+  /** Where the lines being decoded send their events. */
+  #out: EventSink = new EventList();
   #line = 0;
   #version = 5;
   #cwd = new Map<number, string>();
@@ -97,8 +148,22 @@ export class FilemonDecoder {
   #lenient: boolean;
   #onWarning: ((error: DecodeError) => void) | undefined;
   #cwdGiven: boolean;
-  /** An R record held back until the next line shows whether a W of the same open follows. */
-  #heldRead: OpenEvent | undefined;
+  /** Where in the text being decoded the next `FOLD` is (-1: not looked for). */
+  #foldAt = -1;
+  /**
+   * The text being decoded `isPlain`, and came from valid UTF-8 (so it has
+   * no lone surrogate): see `EventSink.open`.
+   */
+  #plain = false;
+  /**
+   * An R record held back until the next line shows whether a W of the same
+   * open follows: its pid, path and abs when `#holding`.
+   */
+  #holding = false;
+  #heldPid = 0;
+  #heldPath = "";
+  #heldAbs: string | undefined;
+  #heldPlain = false;
 
   constructor(options: FilemonDecoderOptions = {}) {
     this.#initialCwd = options.cwd;
@@ -121,27 +186,36 @@ export class FilemonDecoder {
 
   /** Decodes the complete lines in `chunk` (plus any carried partial line). */
   push(chunk: Uint8Array): TraceEvent[] {
-    const out: TraceEvent[] = [];
-    this.#out = out;
-    this.#splitter.push(chunk, this.#sink);
-    return out;
+    const list = new EventList();
+    this.pushTo(chunk, list);
+    return list.events;
+  }
+
+  /** `push`, the events going to `sink`. */
+  pushTo(chunk: Uint8Array, sink: EventSink): void {
+    this.#out = sink;
+    this.#splitter.push(chunk, this.#lineSink);
   }
 
   /** Decodes what is left at the end of the input. */
   finish(): TraceEvent[] {
-    const out: TraceEvent[] = [];
-    this.#out = out;
+    const list = new EventList();
+    this.finishTo(list);
+    return list.events;
+  }
+
+  /** `finish`, the events going to `sink`. */
+  finishTo(sink: EventSink): void {
+    this.#out = sink;
     const rest = this.#splitter.finish();
     if (rest !== undefined) {
       let end = rest.length;
       if (rest[end - 1] === CR) end--;
-      this.#take(decodePath(rest, 0, end), false);
+      const line = decodePath(rest, 0, end);
+      this.#begin(false);
+      this.#take(line, 0, line.length, false);
     }
-    if (this.#heldRead !== undefined) {
-      out.push(this.#heldRead);
-      this.#heldRead = undefined;
-    }
-    return out;
+    this.#release();
   }
 
   /** Decodes complete lines: `bytes[start, end)`, separated by newlines. */
@@ -156,14 +230,16 @@ export class FilemonDecoder {
       }
     }
     if (text !== undefined) {
+      // The lines are read in place: no string is made for a whole line.
+      this.#begin(isPlain(text));
       let from = 0;
       for (;;) {
         const to = text.indexOf("\n", from);
         if (to < 0) break;
-        this.#take(text.slice(from, to), true);
+        this.#take(text, from, to, true);
         from = to + 1;
       }
-      this.#take(from === 0 ? text : text.slice(from), true);
+      this.#take(text, from, text.length, true);
       return;
     }
     // Some path is not UTF-8: decode line by line, keeping raw bytes.
@@ -171,9 +247,17 @@ export class FilemonDecoder {
     while (from <= end) {
       let to = bytes.indexOf(NL, from);
       if (to < 0 || to > end) to = end;
-      this.#take(decodePath(bytes, from, to), true);
+      const line = decodePath(bytes, from, to);
+      this.#begin(false);
+      this.#take(line, 0, line.length, true);
       from = to + 1;
     }
+  }
+
+  /** Starts on a new text of lines; `plain`: see `#plain`. */
+  #begin(plain: boolean): void {
+    this.#foldAt = -1;
+    this.#plain = plain;
   }
 
   /** A line longer than `MAX_LINE`: an error, or a warning and skipped. */
@@ -187,34 +271,22 @@ export class FilemonDecoder {
     this.#onWarning?.(err);
   }
 
-  #take(raw: string, complete: boolean): void {
+  /** Decodes the line `s[start, end)` (a CR at its end is dropped). */
+  #take(s: string, start: number, end: number, complete: boolean): void {
     this.#line++;
-    const out = this.#out;
-    const line = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1) : raw;
+    if (end > start && s.charCodeAt(end - 1) === CR) end--;
     if (this.#mode !== "log") {
-      if (this.#skipMeta(line)) return;
+      if (this.#skipMeta(s.slice(start, end))) return;
     }
     try {
       if (!complete) {
         throw this.#error("truncated: the last line has no newline");
       }
-      const event = this.#parse(line);
-      const held = this.#heldRead;
-      if (held !== undefined) {
-        this.#heldRead = undefined;
-        if (
-          event.op === "open" && event.mode === "w" && event.pid === held.pid &&
-          event.path === held.path
-        ) {
-          // FreeBSD writes one O_RDWR open as an R line then a W line.
-          held.mode = "rw";
-          out.push(held);
-          return;
-        }
-        out.push(held);
+      const event = this.#parse(s, start, end);
+      if (event !== undefined) {
+        this.#release();
+        this.#out.event(event);
       }
-      if (event.op === "open" && event.mode === "r") this.#heldRead = event;
-      else out.push(event);
     } catch (err) {
       if (!(err instanceof DecodeError) || !this.#lenient) throw err;
       this.#onWarning?.(err);
@@ -241,11 +313,16 @@ export class FilemonDecoder {
     return new DecodeError(this.#line, reason);
   }
 
-  #parse(line: string): TraceEvent {
-    if (line.length === 0) throw this.#error("empty line");
-    const letter = line.charCodeAt(0);
-    if (letter === 0x23 /* # */) return this.#comment(line);
-    if (line.charCodeAt(1) !== 0x20) {
+  /**
+   * The event of the line `s[start, end)`; undefined for an R or W line,
+   * whose open goes to `#open`.
+   */
+  #parse(s: string, start: number, end: number): TraceEvent | undefined {
+    if (end === start) throw this.#error("empty line");
+    const letter = s.charCodeAt(start);
+    if (letter === 0x23 /* # */) return this.#comment(s.slice(start, end));
+    if (end - start < 2 || s.charCodeAt(start + 1) !== 0x20) {
+      const line = s.slice(start, end);
       throw this.#error(
         line.length === 1
           ? `record '${line}' has no fields`
@@ -253,53 +330,63 @@ export class FilemonDecoder {
       );
     }
     if (letter === 0x56 /* V */) {
-      const version = this.#int(line, 2, line.length, "version");
+      const version = this.#int(s, start + 2, end, "version");
       this.#version = version;
       return { op: "version", version };
     }
     // Every other record starts with "<letter> <pid> ".
-    let i = 2;
-    while (i < line.length && line.charCodeAt(i) !== 0x20) i++;
-    const pid = this.#int(line, 2, i, "pid");
+    let i = start + 2;
+    let pid = 0;
+    for (; i < end; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      pid = pid * 10 + d;
+    }
+    if (
+      i === start + 2 || pid > 0x7fffffff ||
+      (i < end && s.charCodeAt(i) !== 0x20)
+    ) {
+      // Not plain digits: `#int` tells what is wrong (or reads a sign).
+      while (i < end && s.charCodeAt(i) !== 0x20) i++;
+      pid = this.#int(s, start + 2, i, "pid");
+    }
     const rest = i + 1;
     switch (letter) {
       case 0x52: /* R */
       case 0x57: /* W */ {
-        const path = this.#path(line, rest);
-        const abs = this.#abs(pid, path);
-        const mode = letter === 0x52 ? "r" : "w";
-        return abs === undefined
-          ? { op: "open", pid, path, mode }
-          : { op: "open", pid, path, abs, mode };
+        const path = this.#path(s, start, rest, end);
+        const abs = this.#abs(pid, path, s, rest, end);
+        this.#open(pid, path, abs, letter === 0x52 ? "r" : "w");
+        return undefined;
       }
       case 0x45: /* E */ {
-        const path = this.#path(line, rest);
-        const abs = this.#abs(pid, path);
+        const path = this.#path(s, start, rest, end);
+        const abs = this.#abs(pid, path, s, rest, end);
         return abs === undefined
           ? { op: "exec", pid, path }
           : { op: "exec", pid, path, abs };
       }
       case 0x46: /* F */ {
-        const child = this.#int(line, rest, line.length, "child pid");
+        const child = this.#int(s, rest, end, "child pid");
         const cwd = this.#cwd.get(pid) ?? this.#initialCwd;
         if (cwd !== undefined) this.#cwd.set(child, cwd);
         return { op: "fork", pid, child };
       }
       case 0x58: /* X */ {
-        const sp = line.indexOf(" ", rest);
-        if (sp < 0) {
-          const status = this.#int(line, rest, line.length, "exit status");
+        const sp = s.indexOf(" ", rest);
+        if (sp < 0 || sp >= end) {
+          const status = this.#int(s, rest, end, "exit status");
           this.#cwd.delete(pid);
           return { op: "exit", pid, status };
         }
-        const status = this.#int(line, rest, sp, "exit status");
-        const signal = this.#int(line, sp + 1, line.length, "signal");
+        const status = this.#int(s, rest, sp, "exit status");
+        const signal = this.#int(s, sp + 1, end, "signal");
         this.#cwd.delete(pid);
         return { op: "exit", pid, status, signal };
       }
       case 0x43: /* C */ {
-        const path = this.#path(line, rest);
-        const abs = this.#abs(pid, path);
+        const path = this.#path(s, start, rest, end);
+        const abs = this.#abs(pid, path, s, rest, end);
         if (abs !== undefined) this.#cwd.set(pid, abs);
         else this.#cwd.delete(pid);
         return abs === undefined
@@ -307,26 +394,30 @@ export class FilemonDecoder {
           : { op: "chdir", pid, path, abs };
       }
       case 0x44: /* D */ {
-        const path = this.#path(line, rest);
-        const abs = this.#abs(pid, path);
+        const path = this.#path(s, start, rest, end);
+        const abs = this.#abs(pid, path, s, rest, end);
         return abs === undefined
           ? { op: "unlink", pid, path }
           : { op: "unlink", pid, path, abs };
       }
       case 0x53: /* S */ {
-        const path = this.#path(line, rest);
-        const abs = this.#abs(pid, path);
+        const path = this.#path(s, start, rest, end);
+        const abs = this.#abs(pid, path, s, rest, end);
         return abs === undefined
           ? { op: "stat", pid, path }
           : { op: "stat", pid, path, abs };
       }
       case 0x41: /* A */
-        return { op: "openat", pid, path: this.#path(line, rest) };
+        return { op: "openat", pid, path: this.#path(s, start, rest, end) };
       case 0x4c: /* L */
       case 0x4d: /* M */ {
-        const [from, to] = this.#pair(line, rest);
-        const fromAbs = letter === 0x4d ? this.#abs(pid, from) : undefined;
-        const toAbs = this.#abs(pid, to);
+        const sep = this.#pair(s, rest, end);
+        const from = s.slice(rest + 1, sep);
+        const to = s.slice(sep + 3, end - 1);
+        const fromAbs = letter === 0x4d
+          ? this.#abs(pid, from, s, rest + 1, sep)
+          : undefined;
+        const toAbs = this.#abs(pid, to, s, sep + 3, end - 1);
         const event: LinkEvent | RenameEvent = letter === 0x4c
           ? { op: "link", pid, from, to }
           : { op: "rename", pid, from, to };
@@ -335,8 +426,40 @@ export class FilemonDecoder {
         return event;
       }
       default:
-        throw this.#error(`unknown record '${line[0]}'`);
+        throw this.#error(`unknown record '${s[start]}'`);
     }
+  }
+
+  /** Sends an open on; an R is held back until the next line (see `#holding`). */
+  #open(pid: number, path: string, abs: string | undefined, mode: "r" | "w") {
+    // An abs made from a working directory is not known plain.
+    const plain = this.#plain && (abs === undefined || abs === path);
+    if (this.#holding) {
+      if (mode === "w" && pid === this.#heldPid && path === this.#heldPath) {
+        // FreeBSD writes one O_RDWR open as an R line then a W line.
+        this.#holding = false;
+        this.#out.open(pid, path, this.#heldAbs, "rw", this.#heldPlain);
+        return;
+      }
+      this.#release();
+    }
+    if (mode === "w") {
+      this.#out.open(pid, path, abs, "w", plain);
+      return;
+    }
+    this.#holding = true;
+    this.#heldPid = pid;
+    this.#heldPath = path;
+    this.#heldAbs = abs;
+    this.#heldPlain = plain;
+  }
+
+  /** Sends on the R held back, if any. */
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    const pid = this.#heldPid;
+    this.#out.open(pid, this.#heldPath, this.#heldAbs, "r", this.#heldPlain);
   }
 
   #comment(line: string): TraceEvent {
@@ -356,31 +479,33 @@ export class FilemonDecoder {
     return { op: "comment", text: line.slice(1) };
   }
 
-  #int(line: string, start: number, end: number, what: string): number {
+  /** The number `s[start, end)`. */
+  #int(s: string, start: number, end: number, what: string): number {
     let n = 0;
     let i = start;
-    const negative = line.charCodeAt(i) === 0x2d;
+    const negative = i < end && s.charCodeAt(i) === 0x2d;
     if (negative) i++;
     if (i >= end) throw this.#error(`missing ${what}`);
     for (; i < end; i++) {
-      const d = line.charCodeAt(i) - 0x30;
+      const d = s.charCodeAt(i) - 0x30;
       if (d < 0 || d > 9) {
         throw this.#error(
-          `${what} '${line.slice(start, end).slice(0, 24)}' is not a number`,
+          `${what} '${s.slice(start, end).slice(0, 24)}' is not a number`,
         );
       }
       n = n * 10 + d;
     }
     if (n > 0x7fffffff) {
-      throw this.#error(`${what} ${line.slice(start, end)} is out of range`);
+      throw this.#error(`${what} ${s.slice(start, end)} is out of range`);
     }
     return negative ? -n : n;
   }
 
-  #path(line: string, start: number): string {
-    if (start >= line.length) throw this.#error("missing path");
-    if (line.length >= FREEBSD_RECORD_MAX) this.#checkGlued(line);
-    return line.slice(start);
+  /** The path `s[start, end)` of the line that begins at `line`. */
+  #path(s: string, line: number, start: number, end: number): string {
+    if (start >= end) throw this.#error("missing path");
+    if (end - line >= FREEBSD_RECORD_MAX) this.#checkGlued(s.slice(line, end));
+    return s.slice(start, end);
   }
 
   #checkGlued(line: string): void {
@@ -395,24 +520,43 @@ export class FilemonDecoder {
     }
   }
 
-  #pair(line: string, start: number): [string, string] {
-    const sep = line.indexOf("' '", start);
+  /** Where "' '" is between the two quoted paths of `s[start, end)`. */
+  #pair(s: string, start: number, end: number): number {
+    const sep = s.indexOf("' '", start);
     if (
-      line.charCodeAt(start) !== 0x27 || sep < 0 ||
-      line.charCodeAt(line.length - 1) !== 0x27 || line.length - 1 < sep + 2
+      start >= end || s.charCodeAt(start) !== 0x27 || sep < 0 ||
+      sep > end - 3 || s.charCodeAt(end - 1) !== 0x27 || end - 1 < sep + 2
     ) {
       throw this.#error("expected two quoted paths 'from' 'to'");
     }
-    return [line.slice(start + 1, sep), line.slice(sep + 3, line.length - 1)];
+    return sep;
   }
 
-  #abs(pid: number, path: string): string | undefined {
+  /** The absolute form of `path`, which is `s[start, end)`. */
+  #abs(
+    pid: number,
+    path: string,
+    s: string,
+    start: number,
+    end: number,
+  ): string | undefined {
     if (path.charCodeAt(0) === 0x2f) {
       // Most absolute paths are already normal: skip the general resolver.
-      return UNNORMAL.test(path) ? resolvePath("/", path) : path;
+      return this.#normal(s, start, end) ? path : resolvePath("/", path);
     }
     const cwd = this.#cwd.get(pid) ?? this.#initialCwd;
     return cwd === undefined ? undefined : resolvePath(cwd, path);
+  }
+
+  /** Whether the absolute path `s[start, end)` has nothing to fold. */
+  #normal(s: string, start: number, end: number): boolean {
+    if (end - start > 1 && s.charCodeAt(end - 1) === 0x2f) return false;
+    // One search finds the next "//" or "/." for all the paths before it.
+    if (this.#foldAt < start) {
+      FOLD.lastIndex = start;
+      this.#foldAt = FOLD.test(s) ? FOLD.lastIndex - 2 : s.length;
+    }
+    return this.#foldAt > end - 2;
   }
 }
 

@@ -14,7 +14,7 @@
 
 import { BatchEncoder } from "./batch_encoder.ts";
 import { DecodeError } from "./decode_error.ts";
-import type { TraceEvent } from "./event.ts";
+import type { OpenEvent, TraceEvent } from "./event.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
 import { pathFromBase64, pathToBase64 } from "./path.ts";
 
@@ -68,15 +68,30 @@ function pathAbs(path: string, abs: string | undefined): string {
   return p + '","abs":"' + str("abs", abs);
 }
 
-/** What every action may end with, then `end` ("}" or "}\n"). */
-function tail(e: { error?: string; time?: number }, end: string): string {
-  if (e.error === undefined && e.time === undefined && extras === "") {
-    return end;
-  }
+/** What every action may end with: its error, time and `extras`. */
+function tail(e: { error?: string; time?: number }): string {
+  if (e.error === undefined && e.time === undefined) return extras;
   let t = "";
   if (e.error !== undefined) t += `,"error":${JSON.stringify(e.error)}`;
   if (e.time !== undefined) t += `,"time":${e.time}`;
-  return t + extras + end;
+  return t + extras;
+}
+
+/**
+ * `last`, `rest`, the closing brace and, with `nl`, the newline: one piece
+ * when `rest` is empty and `last` a common ending (a piece fewer to join).
+ */
+function close(last: string, rest: string, nl: boolean): string {
+  if (rest === "") {
+    if (last === '"') return nl ? '"}\n' : '"}';
+    if (last === '","mode":"r"') {
+      return nl ? '","mode":"r"}\n' : '","mode":"r"}';
+    }
+    if (last === '","mode":"w"') {
+      return nl ? '","mode":"w"}\n' : '","mode":"w"}';
+    }
+  }
+  return last + rest + (nl ? "}\n" : "}");
 }
 
 function argvJson(argv: string[]): string {
@@ -108,12 +123,15 @@ class Head {
   }
 
   of(op: string, pid: number): string {
-    if (pid !== this.#pid || op !== this.#op) {
-      this.#op = op;
-      this.#pid = pid;
-      // join makes one flat string, where `+` would make a tree of three.
-      this.#text = ['{"op":"', op, '","pid":', `${pid}`, this.#field].join("");
-    }
+    if (pid === this.#pid && op === this.#op) return this.#text;
+    return this.#make(op, pid);
+  }
+
+  #make(op: string, pid: number): string {
+    this.#op = op;
+    this.#pid = pid;
+    // join makes one flat string, where `+` would make a tree of three.
+    this.#text = ['{"op":"', op, '","pid":', `${pid}`, this.#field].join("");
     return this.#text;
   }
 }
@@ -126,7 +144,8 @@ const MOVE = new Head(',"from":"');
 const OPENAT = new Head(',"path":"');
 const OTHER = new Head(',"path":"');
 
-function mode(mode: string): string {
+/** `","mode":"<mode>"`: it closes the string before it. */
+function modeField(mode: string): string {
   return mode === "r"
     ? '","mode":"r"'
     : mode === "w"
@@ -134,52 +153,68 @@ function mode(mode: string): string {
     : `","mode":"${mode}"`;
 }
 
-/** One event's line, closed with `end`. */
-function line(event: TraceEvent, end: string): string {
+/** One event's line, with its newline when `nl`. */
+function line(event: TraceEvent, nl: boolean): string {
   extras = "";
   switch (event.op) {
     case "open":
       return OPEN.of("open", event.pid) + pathAbs(event.path, event.abs) +
-        mode(event.mode) + (event.create ? ',"create":true' : "") +
-        (event.trunc ? ',"trunc":true' : "") + tail(event, end);
+        close(
+          modeField(event.mode),
+          (event.create ? ',"create":true' : "") +
+            (event.trunc ? ',"trunc":true' : "") + tail(event),
+          nl,
+        );
     case "exec":
       return EXEC.of("exec", event.pid) + pathAbs(event.path, event.abs) +
-        '"' + (event.argv === undefined ? "" : argvJson(event.argv)) +
-        tail(event, end);
+        close(
+          '"',
+          (event.argv === undefined ? "" : argvJson(event.argv)) + tail(event),
+          nl,
+        );
     case "fork":
-      return FORK.of("fork", event.pid) + event.child + tail(event, end);
+      return FORK.of("fork", event.pid) + event.child +
+        close("", tail(event), nl);
     case "exit":
-      return EXIT.of("exit", event.pid) + event.status +
-        (event.signal === undefined ? "" : `,"signal":${event.signal}`) +
-        tail(event, end);
+      return EXIT.of("exit", event.pid) + event.status + close(
+        event.signal === undefined ? "" : `,"signal":${event.signal}`,
+        tail(event),
+        nl,
+      );
     case "link":
     case "rename":
       return MOVE.of(event.op, event.pid) + str("from", event.from) +
-        '","to":"' + str("to", event.to) + '"' +
-        opt("from_abs", event.from_abs) + opt("to_abs", event.to_abs) +
-        (event.op === "link" && event.symbolic !== undefined
-          ? `,"symbolic":${event.symbolic}`
-          : "") + tail(event, end);
+        '","to":"' + str("to", event.to) + close(
+          '"',
+          opt("from_abs", event.from_abs) + opt("to_abs", event.to_abs) +
+            (event.op === "link" && event.symbolic !== undefined
+              ? `,"symbolic":${event.symbolic}`
+              : "") +
+            tail(event),
+          nl,
+        );
     case "openat":
-      return OPENAT.of("openat", event.pid) + str("path", event.path) + '"' +
-        tail(event, end);
+      return OPENAT.of("openat", event.pid) + str("path", event.path) +
+        close('"', tail(event), nl);
     case "begin":
-      return `{"op":"begin","version":${event.version}${end}`;
+      return `{"op":"begin","version":${event.version}` + close("", "", nl);
     case "target":
-      return `{"op":"target","pid":${event.pid}${end}`;
+      return `{"op":"target","pid":${event.pid}` + close("", "", nl);
     case "start":
     case "stop":
-      return `{"op":"${event.op}","time":${event.time}${end}`;
+      return `{"op":"${event.op}","time":${event.time}` + close("", "", nl);
     case "version":
-      return `{"op":"version","version":${event.version}${end}`;
+      return `{"op":"version","version":${event.version}` +
+        close("", "", nl);
     case "bye":
-      return `{"op":"bye"${end}`;
+      return `{"op":"bye"` + close("", "", nl);
     case "comment":
-      return `{"op":"comment","text":"${str("text", event.text)}"${extras}${end}`;
+      return `{"op":"comment","text":"` + str("text", event.text) +
+        close('"', extras, nl);
     default:
       // chdir, unlink, stat and the extra ops: one path.
       return OTHER.of(event.op, event.pid) + pathAbs(event.path, event.abs) +
-        '"' + tail(event, end);
+        close('"', tail(event), nl);
   }
 }
 
@@ -196,7 +231,7 @@ function line(event: TraceEvent, end: string): string {
  * ```
  */
 export function formatJsonLine(event: TraceEvent): string {
-  return line(event, "}");
+  return line(event, false);
 }
 
 /**
@@ -211,7 +246,38 @@ export function formatJsonLine(event: TraceEvent): string {
  * ```
  */
 export function formatJsonLineNewline(event: TraceEvent): string {
-  return line(event, "}\n");
+  return line(event, true);
+}
+
+/**
+ * `formatJsonLineNewline` of the open event given as its fields (see
+ * `EventSink.open`), without the object. With `plain`, `path` and `abs` are
+ * not looked at: they must have nothing JSON escapes.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { formatJsonOpenLine } from "./jsonl.ts";
+ * assertEquals(
+ *   formatJsonOpenLine(7, "a", "/w/a", "rw"),
+ *   '{"op":"open","pid":7,"path":"a","abs":"/w/a","mode":"rw"}\n',
+ * );
+ * ```
+ */
+export function formatJsonOpenLine(
+  pid: number,
+  path: string,
+  abs: string | undefined,
+  mode: OpenEvent["mode"],
+  plain = false,
+): string {
+  extras = "";
+  const strings = !plain
+    ? pathAbs(path, abs)
+    : abs === undefined
+    ? path
+    : path + '","abs":"' + abs;
+  return OPEN.of("open", pid) + strings + close(modeField(mode), extras, true);
 }
 
 let encoder: BatchEncoder | undefined;

@@ -19,8 +19,7 @@ import { DecodeError } from "../decode_error.ts";
 import { FilemonDecoder } from "../filemon_decoder.ts";
 import { BatchEncoder } from "../batch_encoder.ts";
 import { formatFilemon } from "../filemon_encoder.ts";
-import { formatJsonLineNewline } from "../jsonl.ts";
-import type { TraceEvent } from "../event.ts";
+import { formatJsonLineNewline, formatJsonOpenLine } from "../jsonl.ts";
 
 export const DECODE_HELP =
   `filemon decode: turn a filemon log or bmake .meta file into JSON Lines
@@ -41,6 +40,59 @@ Options:
   -h, --help         show this help
 
 Exit status: 0 on success, 1 when the input cannot be decoded, 2 on a usage error.`;
+
+/**
+ * Bytes asked for by each read: a few large reads cost less than many small
+ * (but under Deno, reads of 2 MiB and more leave the heap much larger).
+ */
+const READ_SIZE = 1 << 20;
+/**
+ * Bytes decoded and encoded at a time: the size of the chunks a file's
+ * stream gives (so an error leaves the same output written before it), and
+ * small enough that their text is no costly large object for the garbage
+ * collector.
+ */
+const BATCH = 1 << 16;
+/** Bytes of output gathered before a write to a regular file: fewer, larger writes are faster. */
+const GATHER = 1 << 18;
+
+/**
+ * The stream's chunks. From a byte stream (a file under Deno) they are read
+ * into two buffers of `READ_SIZE` in turn, the next read running while a
+ * chunk is decoded; from another stream they come as it gives them. A chunk
+ * is valid until the next one is asked for.
+ */
+async function* chunks(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    yield* stream;
+    return;
+  }
+  let spare = new Uint8Array(READ_SIZE);
+  let next = reader.read(new Uint8Array(READ_SIZE));
+  let done = false;
+  try {
+    for (;;) {
+      const read = await next;
+      if (read.done) break;
+      // The next chunk is read while this one is decoded.
+      next = reader.read(spare);
+      yield read.value;
+      spare = new Uint8Array(read.value.buffer);
+    }
+    done = true;
+  } finally {
+    if (!done) {
+      await reader.cancel();
+      await next.catch(() => {});
+    }
+    reader.releaseLock();
+  }
+}
 
 /** Runs `filemon decode`; returns the exit code. */
 export async function decodeCommand(
@@ -75,28 +127,49 @@ export async function decodeCommand(
       printError(io, `filemon: warning: ${err.message}`);
     },
   });
-  const encoder = new BatchEncoder(
-    format === "jsonl" ? formatJsonLineNewline : formatFilemon,
-  );
-  const encode = (events: TraceEvent[]) => encoder.encode(events);
-  const output = Output.open(io.files, stringFlag(args, "output"), 1);
+  const encoder = format === "jsonl"
+    ? new BatchEncoder(formatJsonLineNewline, formatJsonOpenLine)
+    : new BatchEncoder(formatFilemon);
+  const outputPath = stringFlag(args, "output");
+  const output = Output.open(io.files, outputPath, 1);
+  // A regular file appears whole, when complete: its writes can wait for
+  // several batches. Anything else gets each batch as soon as it is decoded,
+  // in step with the warnings on standard error.
+  const gather = outputPath !== undefined && outputPath !== "-" &&
+      io.files.kind(outputPath) !== "other"
+    ? GATHER
+    : 0;
+  /** Bytes of whole batches not written yet. */
+  let gathered = 0;
   try {
-    for await (const chunk of input) {
-      const events = decoder.push(chunk);
-      if (events.length > 0) output.write(encode(events));
-      if (output.failed) break;
+    reading: for await (const chunk of chunks(input)) {
+      for (let at = 0; at < chunk.length; at += BATCH) {
+        decoder.pushTo(chunk.subarray(at, at + BATCH), encoder);
+        gathered = encoder.flush();
+        if (gathered > gather) {
+          output.write(encoder.take());
+          gathered = 0;
+          if (output.failed) break reading;
+        }
+      }
     }
     if (!output.failed) {
-      const rest = decoder.finish();
-      if (rest.length > 0) output.write(encode(rest));
+      decoder.finishTo(encoder);
+      const bytes = encoder.take();
+      if (bytes.length > 0) output.write(bytes);
     }
   } catch (err) {
-    output.abort();
-    if (err instanceof DecodeError) {
-      printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
-      return 1;
+    // What the batches before the bad one gave is written, as it would have
+    // been batch by batch; had that failed, decoding would have stopped there.
+    if (gathered > 0) output.write(encoder.take().subarray(0, gathered));
+    if (!output.failed) {
+      output.abort();
+      if (err instanceof DecodeError) {
+        printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
+        return 1;
+      }
+      throw err;
     }
-    throw err;
   }
   output.close();
   if (decoder.metaWithoutLog) {

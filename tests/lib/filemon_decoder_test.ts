@@ -3,9 +3,12 @@ import {
   DecodeError,
   decodeFilemon,
   encodeFilemon,
+  type EventSink,
   exitCode,
   FilemonDecoder,
+  type FilemonDecoderOptions,
   FilemonDecoderStream,
+  resolvePath,
   type TraceEvent,
 } from "../../lib/mod.ts";
 import { bytes, SAMPLES } from "../_helpers.ts";
@@ -532,4 +535,104 @@ Deno.test("FilemonDecoder still reports a truncated last line after a split", ()
     DecodeError,
     "Cannot decode line 2: truncated",
   );
+});
+
+// --- Sinks --------------------------------------------------------------------
+
+/** What `pushTo`/`finishTo` send, an open as `[pid, path, abs, mode, plain]`. */
+function sent(
+  input: Uint8Array,
+  options?: FilemonDecoderOptions,
+  piece = input.length,
+): unknown[] {
+  const calls: unknown[] = [];
+  const sink: EventSink = {
+    open: (pid, path, abs, mode, plain) =>
+      calls.push([pid, path, abs, mode, plain]),
+    event: (event) => calls.push(event),
+  };
+  const d = new FilemonDecoder(options);
+  for (let i = 0; i < input.length; i += piece) {
+    d.pushTo(input.subarray(i, i + piece), sink);
+  }
+  d.finishTo(sink);
+  return calls;
+}
+
+Deno.test("FilemonDecoder.pushTo sends the events of push, an open as its fields", () => {
+  for (const name of SAMPLE_FILES) {
+    const log = Deno.readFileSync(SAMPLES + name);
+    for (const piece of [log.length, 100, 7]) {
+      const events = sent(log, { cwd: "/w" }, piece).map((e) => {
+        if (!Array.isArray(e)) return e;
+        const [pid, path, abs, mode] = e;
+        return abs === undefined
+          ? { op: "open", pid, path, mode }
+          : { op: "open", pid, path, abs, mode };
+      });
+      assertEquals(
+        events,
+        decodeFilemon(log, { cwd: "/w" }),
+        `${name} in ${piece}s`,
+      );
+    }
+  }
+});
+
+Deno.test("FilemonDecoder tells a sink the opens whose strings are plain", () => {
+  assertEquals(sent(bytes("R 1 /a\nW 1 /a\nR 1 /b\nW 1 /c\n")), [
+    [1, "/a", "/a", "rw", true],
+    [1, "/b", "/b", "r", true],
+    [1, "/c", "/c", "w", true],
+  ]);
+  // A quote, backslash or control character anywhere in what is decoded.
+  for (const odd of ['"', "\\", "\t", "\u0001"]) {
+    assertEquals(sent(bytes(`W 1 /a\nW 1 /b${odd}\n`)), [
+      [1, "/a", "/a", "w", false],
+      [1, `/b${odd}`, `/b${odd}`, "w", false],
+    ]);
+  }
+  // CRLF line ends (a CR is a control character).
+  assertEquals(sent(bytes("W 1 /a\r\n")), [[1, "/a", "/a", "w", false]]);
+  // Plain again in the next chunk; an R held over keeps its own.
+  assertEquals(sent(bytes("R 1 /a\t\nR 1 /b\nW 1 /c\n"), undefined, 8), [
+    [1, "/a\t", "/a\t", "r", false],
+    [1, "/b", "/b", "r", true],
+    [1, "/c", "/c", "w", true],
+  ]);
+  // An abs made from a working directory, or folded, is not vouched for.
+  assertEquals(sent(bytes("W 1 a\nW 1 /d/./e\n"), { cwd: "/w" }), [
+    [1, "a", "/w/a", "w", false],
+    [1, "/d/./e", "/d/e", "w", false],
+  ]);
+  assertEquals(sent(bytes("W 1 a\n")), [[1, "a", undefined, "w", true]]);
+  // Not UTF-8.
+  const raw = Uint8Array.from([...bytes("W 1 /a\nW 1 /"), 0xff, 0x0a]);
+  assertEquals(sent(raw), [
+    [1, "/a", "/a", "w", false],
+    [1, "/\udcff", "/\udcff", "w", false],
+  ]);
+});
+
+Deno.test("FilemonDecoder folds each absolute path wherever it is in a chunk", () => {
+  const paths = [
+    "/a//b",
+    "/c",
+    "/d/./e",
+    "/f/",
+    "/g.h",
+    "/",
+    "/i/..",
+    "/j/.k",
+    "/l",
+    "//",
+  ];
+  const log = paths.map((p) => `R 1 ${p}\n`).join("");
+  for (const piece of [log.length, 5, 1]) {
+    assertEquals(
+      sent(bytes(log), undefined, piece).map((e) => (e as unknown[])[2]),
+      paths.map((p) => resolvePath("/", p)),
+      `in ${piece}s`,
+    );
+  }
 });

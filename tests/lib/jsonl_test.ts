@@ -1,9 +1,13 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import {
+  BatchEncoder,
   DecodeError,
   decodeFilemon,
   encodeJsonLines,
+  encodePath,
   formatJsonLine,
+  formatJsonLineNewline,
+  formatJsonOpenLine,
   JsonLinesDecoder,
   parseJsonLine,
   type TraceEvent,
@@ -406,5 +410,114 @@ Deno.test("JsonLinesDecoder names the line of a bad event", () => {
       ),
     DecodeError,
     `Cannot decode line 3: 'fork' needs an integer "child"`,
+  );
+});
+
+// --- Formatting at speed ------------------------------------------------------
+
+/** Events of every shape, with strings JSON has to escape or cannot hold. */
+const AWKWARD: TraceEvent[] = [
+  { op: "open", pid: 1, path: "/a", abs: "/a", mode: "r" },
+  { op: "open", pid: 1, path: "a", abs: "/w/a", mode: "w" },
+  { op: "open", pid: 1, path: 'q"\\\t\u0001', abs: 'q"\\\t\u0001', mode: "rw" },
+  { op: "open", pid: 1, path: "x\udcff", abs: "/w/x\udcff", mode: "r" },
+  { op: "open", pid: 1, path: "\u{1f600}\u00e9", mode: "w", create: true },
+  { op: "open", pid: 2, path: "/t", mode: "w", trunc: true, time: 1.5 },
+  { op: "open", pid: 2, path: "/e", mode: "r", error: "ENOENT" },
+  {
+    op: "exec",
+    pid: 2,
+    path: "/bin/sh",
+    abs: "/bin/sh",
+    argv: ["sh", "\udcfe"],
+  },
+  { op: "fork", pid: 2, child: 3 },
+  { op: "exit", pid: 3, status: 0, signal: 0 },
+  { op: "exit", pid: 3, status: 256 },
+  { op: "rename", pid: 3, from: "a\udc80", to: "b", from_abs: "/a\udc80" },
+  { op: "link", pid: 3, from: "l", to: "/l", to_abs: "/l", symbolic: true },
+  { op: "openat", pid: 3, path: "rel\n" },
+  { op: "unlink", pid: 3, path: "/u", abs: "/u", error: "EPERM" },
+  { op: "mkdir", pid: 3, path: "d", abs: "/d", time: 2 },
+  { op: "begin", version: 5 },
+  { op: "target", pid: 100 },
+  { op: "start", time: 1497269126.786684 },
+  { op: "stop", time: 1497269127 },
+  { op: "version", version: 4 },
+  { op: "comment", text: " caf\u00e9 \udcff" },
+  { op: "bye" },
+];
+
+Deno.test("formatJsonLineNewline() is formatJsonLine() and a newline", () => {
+  const events = [
+    ...AWKWARD,
+    ...decodeFilemon(Deno.readFileSync(SAMPLES + "record-examples.log"), {
+      cwd: "/w",
+    }),
+  ];
+  for (const event of events) {
+    assertEquals(formatJsonLineNewline(event), formatJsonLine(event) + "\n");
+  }
+});
+
+/** An open with only the fields an `EventSink` passes. */
+function plainOpen(event: TraceEvent): boolean {
+  return !["create", "trunc", "error", "time"].some((f) => f in event);
+}
+
+Deno.test("formatJsonOpenLine() formats an open given as its fields", () => {
+  for (const event of AWKWARD) {
+    if (event.op !== "open" || !plainOpen(event)) continue;
+    const { pid, path, abs, mode } = event;
+    const line = formatJsonLineNewline(event);
+    assertEquals(formatJsonOpenLine(pid, path, abs, mode), line);
+    // `plain` vouches for strings with nothing to escape: the same line.
+    // deno-lint-ignore no-control-regex
+    if (!/["\\\u0000-\u001f\ud800-\udfff]/.test(path + (abs ?? ""))) {
+      assertEquals(formatJsonOpenLine(pid, path, abs, mode, true), line);
+    }
+  }
+});
+
+Deno.test("BatchEncoder as a sink gives the bytes encode gives, however long", () => {
+  // Past a piece of 64 Ki UTF-16 units, with surrogate pairs and raw bytes
+  // where the pieces are cut.
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < 30000; i++) {
+    const event = AWKWARD[i % AWKWARD.length];
+    events.push(
+      event.op === "open" && i % 3 === 0
+        ? { ...event, path: `${event.path}\u{1f600}`.repeat(i % 5) }
+        : event,
+    );
+  }
+  const all = new BatchEncoder(formatJsonLineNewline).encode(events).slice();
+  assertEquals(
+    all,
+    bytes(events.map((e) => formatJsonLine(e) + "\n").join("")),
+  );
+  const sink = new BatchEncoder(formatJsonLineNewline, formatJsonOpenLine);
+  for (const event of events) {
+    if (event.op === "open" && plainOpen(event)) {
+      sink.open(event.pid, event.path, event.abs, event.mode, false);
+    } else sink.event(event);
+  }
+  assertEquals(sink.take(), all);
+  assertEquals(sink.take(), new Uint8Array(0));
+});
+
+Deno.test("BatchEncoder never cuts a surrogate pair between two pieces", () => {
+  // A format that splits each pair between two events' texts.
+  const halves = ["\ud83d", "\ude00", "\udcff", "a"];
+  const events: TraceEvent[] = [];
+  // The first piece is full after 65536 of them, a "\ud83d" last.
+  for (let i = 1; i <= 70000; i++) {
+    events.push({ op: "fork", pid: i, child: 0 });
+  }
+  const format = (e: TraceEvent) => halves[(e as { pid: number }).pid % 4];
+  const text = events.map(format).join("");
+  assertEquals(
+    new BatchEncoder(format).encode(events),
+    encodePath(text),
   );
 });
