@@ -95,9 +95,9 @@ const AT_EACCESS = 0x200;
 const AT_NO_AUTOMOUNT = 0x800;
 const AT_EMPTY_PATH = 0x1000;
 const AT_STATX_SYNC_TYPE = 0x6000;
-/** The AT_* flags a probe may carry and still be answered here. */
-const PROBE_FLAGS = AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_NO_AUTOMOUNT |
-  AT_STATX_SYNC_TYPE;
+const AT_STATX_FORCE_SYNC = 0x2000;
+/** statx's STATX__RESERVED mask bit (EINVAL). */
+const STATX_RESERVED = 0x80000000;
 /** sizeof(struct stat) by host, sizeof(struct statx). */
 const STAT_SIZE: Readonly<Record<string, number>> = {
   x86_64: 144,
@@ -107,6 +107,12 @@ const STATX_SIZE = 256;
 
 /** A probe answered here: where its result buffer, statx mask and access mode are. */
 interface Probe {
+  /**
+   * The AT_* flags the call may carry and still be answered here; any
+   * other (one the kernel refuses with EINVAL, or AT_EMPTY_PATH) sends it
+   * the ptrace way.
+   */
+  flags: number;
   buf?: number;
   mask?: number;
   mode?: number;
@@ -117,15 +123,19 @@ interface Probe {
 
 /** The probes answered here, by call. */
 const PROBES: Readonly<Record<string, Probe>> = {
-  stat: { buf: 1 },
-  lstat: { buf: 1, nofollow: true },
-  newfstatat: { buf: 2 },
-  statx: { mask: 3, buf: 4 },
-  access: { mode: 1 },
-  faccessat: { mode: 2 },
-  faccessat2: { mode: 2 },
-  readlink: { buf: 1, size: 2, nofollow: true },
-  readlinkat: { buf: 2, size: 3, nofollow: true },
+  stat: { flags: 0, buf: 1 },
+  lstat: { flags: 0, buf: 1, nofollow: true },
+  newfstatat: { flags: AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, buf: 2 },
+  statx: {
+    flags: AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_FORCE_SYNC,
+    mask: 3,
+    buf: 4,
+  },
+  access: { flags: 0, mode: 1 },
+  faccessat: { flags: 0, mode: 2 },
+  faccessat2: { flags: AT_SYMLINK_NOFOLLOW | AT_EACCESS, mode: 2 },
+  readlink: { flags: 0, buf: 1, size: 2, nofollow: true },
+  readlinkat: { flags: 0, buf: 2, size: 3, nofollow: true },
 };
 
 /** Lookup errors the tracee's own open meets the same way. */
@@ -410,7 +420,14 @@ export class NotifyServer {
     const probe = PROBES[name];
     const args = callArgs(spec, this.#word);
     const atFlags = spec.atFlags === undefined ? 0 : args[spec.atFlags];
-    if (probe === undefined || (atFlags & ~PROBE_FLAGS) !== 0) {
+    // Checks the kernel makes before the lookup, with EINVAL: the ptrace
+    // way (statx's two sync flags at once, its reserved mask bit; access
+    // mode bits beyond R_OK|W_OK|X_OK).
+    if (
+      probe === undefined || (atFlags & ~probe.flags) !== 0 ||
+      (probe.mask !== undefined && (this.#int(probe.mask) & STATX_RESERVED)) ||
+      (probe.mode !== undefined && (this.#int(probe.mode) & ~7) !== 0)
+    ) {
       return this.#fallBack(tid);
     }
     const n = this.#readPath(tid, args[spec.path!]);
@@ -439,7 +456,7 @@ export class NotifyServer {
   ): void {
     const op = probe.size !== undefined ? 3 : probe.mode === undefined ? 1 : 2;
     // readlink's bufsiz is checked before the lookup: the ptrace way.
-    if (probe.size !== undefined && (args[probe.size] | 0) <= 0) {
+    if (probe.size !== undefined && this.#int(probe.size) <= 0) {
       return this.#fallBack(tid);
     }
     const nofollow = probe.nofollow === true ||
@@ -464,7 +481,7 @@ export class NotifyServer {
             opath,
             EMPTY,
             this.#stat,
-            Math.min(args[probe.size] | 0, STATX_SIZE),
+            Math.min(this.#int(probe.size), STATX_SIZE),
           );
           // A longer link than our buffer: the ptrace way.
           if (n < 0 || n >= STATX_SIZE) return this.#fallBack(tid);
@@ -477,7 +494,7 @@ export class NotifyServer {
         const r = linux.faccessat(
           opath,
           EMPTY,
-          args[probe.mode],
+          this.#int(probe.mode),
           AT_EMPTY_PATH | (atFlags & AT_EACCESS),
         );
         if (r < 0) err = errno();
@@ -491,7 +508,7 @@ export class NotifyServer {
             opath,
             EMPTY,
             AT_EMPTY_PATH | (atFlags & AT_STATX_SYNC_TYPE),
-            args[probe.mask] >>> 0,
+            this.#int(probe.mask) >>> 0,
             this.#stat,
           );
           if (r < 0) return this.#fallBack(tid);
@@ -640,6 +657,11 @@ export class NotifyServer {
       this.#setup.mainTid,
       SIGALRM,
     );
+  }
+
+  /** Argument `i` read as the kernel reads an int (its low 32 bits). */
+  #int(i: number): number {
+    return this.#word(2 * i) | 0;
   }
 
   /** 32-bit word `k` of the notified call's arguments. */
