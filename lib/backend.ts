@@ -83,6 +83,11 @@ export interface Backend {
   readonly name: string;
   /** Runs the command and traces it until its last process has exited. */
   run(request: TraceRequest): Promise<TraceResult>;
-  /** Passes a signal the tracer got on to the traced command. */
-  forward(signal: "SIGTERM" | "SIGHUP"): void;
+  /**
+   * A signal the tracer got. While the command's first process runs, it is
+   * passed on to it (SIGINT only when the command did not get it too, as
+   * from a terminal); once that process has exited, the trace ends there:
+   * processes it left running are killed, the trace is written.
+   */
+  forward(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void;
 }

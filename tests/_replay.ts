@@ -42,7 +42,7 @@ export class ReplayBackend implements Backend {
     });
   }
 
-  forward(signal: "SIGTERM" | "SIGHUP"): void {
+  forward(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
     this.forwarded.push(signal);
   }
 }

@@ -107,7 +107,7 @@ export interface FastCall {
 
 /** The fast path, once its worker is running. */
 export class FastPath {
-  #workers: { worker: Worker; done: Promise<void> }[] = [];
+  #workers: Server[] = [];
   #error: string | undefined;
   #ring: Ring;
   #ringBuffer: SharedArrayBuffer;
@@ -155,7 +155,11 @@ export class FastPath {
     const fast: FastPath = new FastPath(failed);
     fast.#workers = Array.from(
       { length: Math.min(servers, MAX_SERVERS) },
-      () => startWorker((message) => fast.#error ??= message),
+      () =>
+        startWorker(
+          (message) => fast.#error ??= message,
+          () => fast.deliver(),
+        ),
     );
     return fast;
   }
@@ -180,13 +184,27 @@ export class FastPath {
       procDev: procDev(),
       statLayout: STAT_LAYOUT[proc.arch],
     };
-    // The first takes the listener; the others wait for it.
-    this.#workers.forEach(({ worker }, index) => {
-      const setup: ServerSetup = index === 0
+    // The first takes the listener; the others wait for it. Each gets its
+    // setup once it says it has loaded (see `deliver`).
+    this.#workers.forEach((w, index) => {
+      w.setup = index === 0
         ? { ...common, index, ready, go }
         : { ...common, index, ready: -1, go: -1 };
-      worker.postMessage(setup);
     });
+    this.deliver();
+  }
+
+  /**
+   * Posts each loaded server its setup (once). A message posted before a
+   * worker has loaded was seen to get lost under Bun, now and then.
+   */
+  deliver(): void {
+    for (const w of this.#workers) {
+      if (w.loaded && w.setup !== undefined) {
+        w.worker.postMessage(w.setup);
+        w.setup = undefined;
+      }
+    }
   }
 
   /** Whether the server has taken the listener, or given up (no fast path). */
@@ -337,15 +355,29 @@ export class FastPath {
  * Starts one server's worker. It loads while the launcher starts; messages
  * posted meanwhile wait for it.
  */
+/** A server's worker, and its setup until it is posted. */
+interface Server {
+  worker: Worker;
+  done: Promise<void>;
+  loaded: boolean;
+  setup?: ServerSetup;
+}
+
 function startWorker(
   onError: (message: string) => void,
-): { worker: Worker; done: Promise<void> } {
+  onLoaded: () => void,
+): Server {
   // A compiled binary embeds the worker under its path from the root.
   const where = proc.standalone ? "./ffi/linux/notify_worker.ts" : WORKER.href;
   const worker = new Worker(where, { type: "module" });
   let finished!: () => void;
   const done = new Promise<void>((resolve) => finished = resolve);
+  const server: Server = { worker, done, loaded: false };
   worker.onmessage = (e: MessageEvent) => {
+    if (e.data.loaded) {
+      server.loaded = true;
+      onLoaded();
+    }
     if (e.data.done) finished();
     if (e.data.error) {
       onError(`the fast path's server: ${e.data.error}`);
@@ -357,7 +389,7 @@ function startWorker(
     onError(`the fast path's server: ${e.message}`);
     finished();
   };
-  return { worker, done };
+  return server;
 }
 
 /** /proc/sys/kernel/pid_max (the largest thread id plus one). */

@@ -24,3 +24,4 @@ scope.onmessage = (e: MessageEvent<ServerSetup>) => {
     });
   }
 };
+scope.postMessage({ loaded: true });

@@ -42,6 +42,7 @@ export const WNOHANG = 1;
 
 // Signals (the same numbers on x86 and arm64).
 export const SIGHUP = 1;
+export const SIGINT = 2;
 export const SIGTRAP = 5;
 export const SIGALRM = 14;
 export const SIGTERM = 15;

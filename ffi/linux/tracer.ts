@@ -83,6 +83,7 @@ import {
   PTRACE_SYSCALL_INFO_EXIT,
   PTRACE_SYSCALL_INFO_SECCOMP,
   SIGHUP,
+  SIGINT,
   SIGTERM,
   SIGTRAP,
   WNOHANG,
@@ -136,6 +137,10 @@ export class LinuxTracer implements Backend {
   #expected = new Set<number>();
   #root = 0;
   #rootStatus: { code: number; signal: number } | undefined;
+  /** A signal that ended the trace after the command's first process exited. */
+  #endedBy: string | undefined;
+  /** When a traced process last got SIGINT (performance.now()). */
+  #lastSigint = -Infinity;
   #processes = 0;
   #stops = 0;
   #timing = false;
@@ -155,11 +160,22 @@ export class LinuxTracer implements Backend {
   #msg8 = new Uint8Array(new ArrayBuffer(64));
   #msg32 = new Uint32Array(this.#msg8.buffer);
 
-  /** Sends `signal` to the traced command (its first process). */
-  forward(signal: "SIGTERM" | "SIGHUP"): void {
-    if (this.#root > 0 && this.#rootStatus === undefined) {
-      kill(this.#root, signal === "SIGTERM" ? SIGTERM : SIGHUP);
+  /** See `Backend.forward`. */
+  forward(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+    if (this.#root <= 0) return;
+    if (this.#rootStatus !== undefined) {
+      // The command has exited; what runs on (a daemon) is not waited for.
+      this.#endedBy ??= signal;
+      return;
     }
+    if (signal === "SIGINT") {
+      // From a terminal, the command's processes got it too (a signal stop
+      // moments ago): nothing to add.
+      if (performance.now() - this.#lastSigint < 1000) return;
+      kill(this.#root, SIGINT);
+      return;
+    }
+    kill(this.#root, signal === "SIGTERM" ? SIGTERM : SIGHUP);
   }
 
   async run(request: TraceRequest): Promise<TraceResult> {
@@ -268,6 +284,7 @@ export class LinuxTracer implements Backend {
             this.#req.idle?.();
             lastTurn = performance.now();
             this.#checkFastPath();
+            if (this.#endedBy !== undefined) return this.#endEarly();
           }
           continue;
         }
@@ -279,6 +296,23 @@ export class LinuxTracer implements Backend {
       await this.#fast?.stop();
       ticker.stop();
     }
+  }
+
+  /**
+   * Ends the trace while processes the command left behind still run: says
+   * so in the trace; they are killed when the tracer exits (EXITKILL).
+   */
+  #endEarly(): void {
+    this.#fast?.drain(this.#onFastCall, this.#onFallBack);
+    const left = new Set([...this.#threads.values()].map((t) => t.tgid)).size;
+    this.#req.emit({
+      op: "comment",
+      text:
+        ` filemon: ${this.#endedBy} after the command exited; ${left} process${
+          left === 1 ? "" : "es"
+        } it left running not traced further`,
+    });
+    for (const tid of this.#threads.keys()) kill(tid, 9);
   }
 
   /**
@@ -345,7 +379,13 @@ export class LinuxTracer implements Backend {
         thread = { tgid: tid };
         this.#threads.set(tid, thread);
       } else {
-        this.#parked.set(tid, this.#tracee.creatorOf(tid));
+        const creator = this.#tracee.creatorOf(tid);
+        if (creator === undefined || !this.#threads.has(creator)) {
+          // Its creator is gone already (reparented: no event will come).
+          this.#release(tid, undefined);
+        } else {
+          this.#parked.set(tid, creator);
+        }
         return;
       }
     }
@@ -372,6 +412,9 @@ export class LinuxTracer implements Backend {
         return;
       default:
         // Another event, or a signal-delivery stop: deliver the signal.
+        if (event === 0 && signal === SIGINT) {
+          this.#lastSigint = performance.now();
+        }
         this.#resume(tid, thread, event !== 0 ? 0 : signal);
     }
   }
@@ -533,14 +576,23 @@ export class LinuxTracer implements Backend {
    */
   #orphans(parent: number): void {
     for (const [child, creator] of this.#parked) {
-      if (creator !== parent) continue;
-      this.#parked.delete(child);
-      this.#threads.set(child, { tgid: child });
-      this.#processes++;
+      if (creator === parent) this.#release(child, parent);
+    }
+  }
+
+  /**
+   * Lets a held child go on as a process of its own, with the fork record
+   * its parent's event would have made (none when the parent is unknown).
+   */
+  #release(child: number, parent: number | undefined): void {
+    this.#parked.delete(child);
+    this.#threads.set(child, { tgid: child });
+    this.#processes++;
+    if (parent !== undefined) {
       this.#tracee.inheritCwd(parent, child);
       this.#emit({ op: "fork", pid: parent, child });
-      this.#ptrace(PTRACE_CONT, child, 0);
     }
+    this.#ptrace(PTRACE_CONT, child, 0);
   }
 
   #execed(tid: number, thread: Thread): void {

@@ -150,8 +150,8 @@ export async function traceCommand(
   const out = Output.open(io.files, output, 2);
   let lastFlush = performance.now();
   const stops = [
-    // Ctrl-C reaches the command from the terminal; the tracer waits for it.
-    signals.on("SIGINT", () => {}),
+    // Ctrl-C reaches the command from the terminal; the backend tells.
+    signals.on("SIGINT", () => tracer.forward("SIGINT")),
     signals.on("SIGQUIT", () => {}),
     signals.on("SIGTERM", () => tracer.forward("SIGTERM")),
     signals.on("SIGHUP", () => tracer.forward("SIGHUP")),

@@ -883,3 +883,71 @@ Deno.test({
     );
   },
 });
+
+/** Starts `filemon trace -o OUT -- sh -c SCRIPT`; returns the child. */
+function startTrace(out: string, script: string): Deno.ChildProcess {
+  return new Deno.Command(FILEMON, {
+    args: traceArgs("-o", out, "--", "sh", "-c", script),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test({
+  name:
+    "trace ends on SIGTERM once the command has exited, though a daemon it started runs on, and writes the trace",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    const out = `${dir}/t.log`;
+    const child = startTrace(out, "setsid sleep 1000 & echo started");
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill("SIGTERM");
+    const r = await child.output();
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    const log = await Deno.readTextFile(out);
+    assertMatch(
+      log,
+      /\n# filemon: SIGTERM after the command exited; 1 process it left running not traced further\n# Stop \d+\.\d{6}\n# Bye bye\n$/,
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "trace passes SIGINT sent to filemon alone on to the command",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    const child = startTrace(
+      `${dir}/t.log`,
+      'trap "echo got INT; exit 7" INT; sleep 3 & wait',
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGINT");
+    const r = await child.output();
+    assertEquals(new TextDecoder().decode(r.stdout), "got INT\n");
+    assertEquals(r.code, 7);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "trace does not hang on processes killed while they fork (children seen before their parent's fork event)",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    const script = `for i in $(seq 30); do
+  sh -c 'while :; do true & done' & p=$!
+  sleep 0.02; kill -9 $p
+done 2>/dev/null; wait; echo done`;
+    const child = startTrace(`${dir}/t.log`, script);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const r = await child.output();
+    clearTimeout(timer);
+    assertEquals(new TextDecoder().decode(r.stdout), "done\n");
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -105,16 +105,17 @@ Deno.test("trace passes the command's exit status through", async () => {
   assertEquals(code, 3);
 });
 
-Deno.test("trace forwards SIGTERM and SIGHUP to the backend, not SIGINT", async () => {
+Deno.test("trace hands SIGINT, SIGTERM and SIGHUP to the backend, not SIGQUIT", async () => {
   const signals = new FakeSignals();
   const backend = new ReplayBackend(LOG, 143, () => {
+    signals.handlers.get("SIGQUIT")!();
     signals.handlers.get("SIGINT")!();
     signals.handlers.get("SIGTERM")!();
     signals.handlers.get("SIGHUP")!();
   });
   const { code } = await trace(["--", "x"], backend, signals);
   assertEquals(code, 143);
-  assertEquals(backend.forwarded, ["SIGTERM", "SIGHUP"]);
+  assertEquals(backend.forwarded, ["SIGINT", "SIGTERM", "SIGHUP"]);
   // Listeners are removed once the trace is over.
   assertEquals(signals.handlers.size, 0);
 });
