@@ -375,11 +375,11 @@ export class NotifyServer {
     a.setUint32(12, fd, true);
     a.setUint32(16, 0, true);
     a.setUint32(20, flags & O_CLOEXEC, true);
-    const r = linux.ioctl(
-      this.#listener,
-      SECCOMP_IOCTL_NOTIF_ADDFD,
-      this.#addfd,
-    );
+    let r = linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_ADDFD, this.#addfd);
+    // A signal to this thread withdrew the request (EINTR): make it again.
+    while (r < 0 && errno() === EINTR) {
+      r = linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_ADDFD, this.#addfd);
+    }
     if (r >= 0) {
       this.#ring.count(H_EMULATED);
       this.#ring.settle(at, DONE);

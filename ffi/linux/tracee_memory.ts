@@ -155,6 +155,17 @@ export class ProcTracee implements Tracee {
    * when it is gone.
    */
   creatorOf(tid: number): number | undefined {
+    const ids = this.#ids(tid);
+    if (ids === undefined) return undefined;
+    return ids.tgid !== tid ? ids.tgid : ids.ppid > 0 ? ids.ppid : undefined;
+  }
+
+  /** The process (thread group) of thread `tid`, from /proc. */
+  tgidOf(tid: number): number | undefined {
+    return this.#ids(tid)?.tgid;
+  }
+
+  #ids(tid: number): { tgid: number; ppid: number } | undefined {
     this.stats.proc++;
     const fd = libc.open(
       cstring(utf8.encode(`/proc/${tid}/status`)),
@@ -168,8 +179,7 @@ export class ProcTracee implements Tracee {
     const text = new TextDecoder().decode(this.#link.subarray(0, Number(n)));
     const tgid = Number(/^Tgid:\s*(\d+)/m.exec(text)?.[1]);
     const ppid = Number(/^PPid:\s*(\d+)/m.exec(text)?.[1]);
-    if (!(tgid > 0)) return undefined;
-    return tgid !== tid ? tgid : ppid > 0 ? ppid : undefined;
+    return tgid > 0 ? { tgid, ppid } : undefined;
   }
 
   #readlink(path: string): string | undefined {

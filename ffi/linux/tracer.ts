@@ -360,8 +360,13 @@ export class LinuxTracer implements Backend {
 
   /** A call the fast path sends back: to run again the ptrace way. */
   #fallBack(tid: number, id: Uint8Array): void {
-    const thread = this.#threads.get(tid);
-    if (thread === undefined) return;
+    // A thread not known yet is still ours to restart: its call must not
+    // wait for an answer forever.
+    let thread = this.#threads.get(tid);
+    if (thread === undefined) {
+      thread = { tgid: this.#tracee.tgidOf(tid) ?? tid };
+      this.#threads.set(tid, thread);
+    }
     this.#counts.ptrace += 2;
     if (this.#fast!.restart(tid, id)) thread.remark = true;
   }

@@ -699,7 +699,14 @@ async function run(dir: string, program: string, args: string[]) {
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode("stdin-data\n"));
   await w.close();
+  // A hang fails this test in two minutes, not CI in ninety.
+  const watchdog = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 120_000);
   const r = await child.output();
+  clearTimeout(watchdog);
   const dec = new TextDecoder();
   return {
     code: r.code,
