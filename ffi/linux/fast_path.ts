@@ -135,11 +135,14 @@ export class FastPath {
   }
 
   /**
-   * Whether this host can have a fast path: x86_64 or aarch64 Linux, and a
-   * runtime that lets the server's worker start (Deno needs read permission
-   * on its module).
+   * Whether this host can have a fast path: x86_64 or aarch64 Linux, under
+   * Deno with read permission on the worker's module.
    */
   static supported(): boolean {
+    // Under Bun (and its binary) a run now and then ends with the launcher
+    // killed by SIGALRM or a notification never answered: off there until
+    // that is understood.
+    if (proc.runtime === "bun") return false;
     return HOST_SYSCALLS[proc.arch] !== undefined &&
       proc.canStartWorker(WORKER) &&
       STAT_LAYOUT[proc.arch] !== undefined &&

@@ -14,7 +14,14 @@ import {
   parseJsonLine,
   type TraceEvent,
 } from "../../lib/mod.ts";
-import { CLI_NAME, FILEMON, installed, ROOT, traceArgs } from "../_helpers.ts";
+import {
+  CLI_NAME,
+  FAST_PATH,
+  FILEMON,
+  installed,
+  ROOT,
+  traceArgs,
+} from "../_helpers.ts";
 
 const isLinux = Deno.build.os === "linux";
 const haveCc = isLinux && installed("gcc");
@@ -802,6 +809,7 @@ Deno.test({
     assert(Number(m[1]) >= 2 * ofOp(slow.events, "open").length);
     assert(Number(m[4]) >= 1.5 && Number(m[5]) >= 0.9, slow.stderr);
     assertEquals(m[6], "fast path off (ptrace only)");
+    if (!FAST_PATH) return;
     // The fast path: read-only opens of regular files answered without a stop.
     const fast = await trace(command, { flags: ["--stats"] });
     assertEquals(fast.code, 0);
