@@ -114,3 +114,19 @@ export function installed(program: string): boolean {
     stderr: "null",
   }).outputSync().success;
 }
+
+/** Compiles C source in `dir`; returns the binary's path. */
+export async function cc(
+  dir: string,
+  name: string,
+  source: string,
+  flags: string[] = [],
+): Promise<string> {
+  await Deno.writeTextFile(`${dir}/${name}.c`, source);
+  const r = await new Deno.Command("gcc", {
+    args: ["-O1", "-o", `${dir}/${name}`, `${dir}/${name}.c`, ...flags],
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+  return `${dir}/${name}`;
+}

@@ -9,25 +9,9 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { parseJsonLine, type TraceEvent } from "../../lib/mod.ts";
-import { FILEMON, installed, traceArgs } from "../_helpers.ts";
+import { cc, FILEMON, installed, traceArgs } from "../_helpers.ts";
 
 const haveCc = Deno.build.os === "linux" && installed("gcc");
-
-/** Compiles C source in `dir`; returns the binary's path. */
-async function cc(
-  dir: string,
-  name: string,
-  source: string,
-  flags: string[] = [],
-): Promise<string> {
-  await Deno.writeTextFile(`${dir}/${name}.c`, source);
-  const r = await new Deno.Command("gcc", {
-    args: ["-O1", "-o", `${dir}/${name}`, `${dir}/${name}.c`, ...flags],
-    stderr: "piped",
-  }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-  return `${dir}/${name}`;
-}
 
 /**
  * `./prog setup` (re)creates the fixture in the working directory; `./prog`

@@ -15,6 +15,7 @@ import {
   type TraceEvent,
 } from "../../lib/mod.ts";
 import {
+  cc,
   CLI_NAME,
   FAST_PATH,
   FILEMON,
@@ -97,22 +98,6 @@ function ofOp<O extends TraceEvent["op"]>(
   op: O,
 ): Ev<O>[] {
   return events.filter((e) => e.op === op) as Ev<O>[];
-}
-
-/** Compiles C source in `dir`; returns the binary's path. */
-async function cc(
-  dir: string,
-  name: string,
-  source: string,
-  flags: string[] = [],
-): Promise<string> {
-  await Deno.writeTextFile(`${dir}/${name}.c`, source);
-  const r = await new Deno.Command("gcc", {
-    args: ["-O1", "-o", `${dir}/${name}`, `${dir}/${name}.c`, ...flags],
-    stderr: "piped",
-  }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-  return `${dir}/${name}`;
 }
 
 async function tmp(): Promise<string> {
