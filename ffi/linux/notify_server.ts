@@ -307,6 +307,23 @@ export class NotifyServer {
     }
     const args = callArgs(spec, this.#word);
     const flags = args[spec.flags];
+    this.#withPath(tid, spec, args, (path, base) => {
+      this.#open(tid, flags, path, base);
+    });
+  }
+
+  /**
+   * Reads the call's path and opens (O_PATH) the directory a relative one
+   * starts from, then calls `use` (the base is AT_FDCWD for an absolute
+   * path); unreadable memory or a base that cannot be opened sends the call
+   * the ptrace way.
+   */
+  #withPath(
+    tid: number,
+    spec: SyscallSpec,
+    args: readonly number[],
+    use: (path: Uint8Array, base: number) => void,
+  ): void {
     const n = this.#readPath(tid, args[spec.path!]);
     if (n <= 0) return this.#fallBack(tid);
     const path = this.#path.subarray(0, n);
@@ -317,7 +334,7 @@ export class NotifyServer {
       if (base < 0) return this.#fallBack(tid);
     }
     try {
-      this.#open(tid, flags, path, base);
+      use(path, base);
     } finally {
       if (base >= 0) close(base);
     }
@@ -430,20 +447,9 @@ export class NotifyServer {
     ) {
       return this.#fallBack(tid);
     }
-    const n = this.#readPath(tid, args[spec.path!]);
-    if (n <= 0) return this.#fallBack(tid);
-    const path = this.#path.subarray(0, n);
-    let base = AT_FDCWD;
-    if (path[0] !== 0x2f) {
-      const dirfd = spec.dirfd === undefined ? AT_FDCWD : args[spec.dirfd];
-      base = this.#openBase(tid, dirfd);
-      if (base < 0) return this.#fallBack(tid);
-    }
-    try {
+    this.#withPath(tid, spec, args, (path, base) => {
       this.#probeFile(tid, probe, args, atFlags, path, base);
-    } finally {
-      if (base >= 0) close(base);
-    }
+    });
   }
 
   #probeFile(
