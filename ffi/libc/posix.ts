@@ -67,6 +67,8 @@ const SYMBOLS = {
   getegid: { parameters: [], result: "u32" },
   // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);
   sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset);
+  pthread_sigmask: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);
   setitimer: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // int timer_create(clockid_t clockid, struct sigevent *sevp, timer_t *timerid);

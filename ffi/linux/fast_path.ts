@@ -318,8 +318,12 @@ export class FastPath {
     if (tid < this.#taint.length) this.#taint[tid] = on ? 1 : 0;
   }
 
-  /** Stops the server: call while the ticker's SIGALRM handler is in place. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the server: call while the ticker's SIGALRM handler is in place.
+   * True when every server has finished (none can signal any more); false
+   * when one had to be terminated, so the no-op handler must stay.
+   */
+  async stop(): Promise<boolean> {
     const header = this.#ring.header;
     Atomics.store(header, H_STOP, 1);
     // Servers waiting for the listener, and those in NOTIF_RECV.
@@ -339,6 +343,7 @@ export class FastPath {
       await Promise.race([all, new Promise((r) => setTimeout(r, 5))]);
     }
     for (const { worker } of this.#workers) worker.terminate();
+    return finished;
   }
 
   /** The server's counts. */

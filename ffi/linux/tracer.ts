@@ -293,8 +293,10 @@ export class LinuxTracer implements Backend {
       }
     } finally {
       this.#fast?.drain(this.#onFastCall, this.#onFallBack);
-      await this.#fast?.stop();
-      ticker.stop();
+      // A server that had to be terminated might still signal: then the
+      // no-op handler stays.
+      const finished = await this.#fast?.stop() ?? true;
+      ticker.stop(!finished);
     }
   }
 

@@ -6,6 +6,14 @@
  * Given the thread's id, the timer signals that thread alone
  * (SIGEV_THREAD_ID), never a worker thread that would not need the wake-up.
  *
+ * Other threads (the fast path's servers) may signal SIGALRM too while the
+ * ticker runs. A signal sent to a thread that has not yet run to take it
+ * stays pending; restoring the default action (terminate) then would kill
+ * the process when that thread next runs. So `stop()` first sets SIG_IGN,
+ * which discards every pending SIGALRM of every thread, and restores the
+ * old action after that; `stop(true)` keeps the no-op handler for a caller
+ * that cannot be sure every sender has finished.
+ *
  * @module
  */
 
@@ -13,15 +21,25 @@ import { check, functionAddress, libc, setU64 } from "../libc/posix.ts";
 
 const SIGALRM = 14; // Linux and FreeBSD
 const ITIMER_REAL = 0;
+const SIG_IGN = 1n;
 
 const CLOCK_MONOTONIC = 1;
 const SIGEV_THREAD_ID = 4; // Linux and FreeBSD
 
+/** A running ticker. */
+export interface Ticker {
+  /**
+   * Stops ticking; discards pending SIGALRMs and restores the old action,
+   * or with `keepHandler` leaves the no-op handler in place.
+   */
+  stop(keepHandler?: boolean): void;
+}
+
 /**
  * Starts ticking every `ms` milliseconds, at thread `tid` when given (else
- * at the process); `stop()` restores the old handler.
+ * at the process).
  */
-export function startTicker(ms: number, tid?: number): { stop(): void } {
+export function startTicker(ms: number, tid?: number): Ticker {
   // struct sigaction starts with the handler on Linux and FreeBSD; the mask
   // and flags (zero: no SA_RESTART) follow in an order that differs.
   const act = new Uint8Array(256);
@@ -33,9 +51,9 @@ export function startTicker(ms: number, tid?: number): { stop(): void } {
     const timer = threadTimer(ms, tid);
     if (timer !== undefined) {
       return {
-        stop() {
+        stop(keepHandler = false) {
           libc.timer_delete(timer);
-          libc.sigaction(SIGALRM, old, new Uint8Array(256));
+          if (!keepHandler) restore(old);
         },
       };
     }
@@ -43,15 +61,25 @@ export function startTicker(ms: number, tid?: number): { stop(): void } {
   // struct itimerval { struct timeval it_interval, it_value; }
   const timer = new Uint8Array(64);
   const tv = new DataView(timer.buffer);
-  setU64(tv, 8, ms * 1000);
-  setU64(tv, 24, ms * 1000);
+  for (const at of [0, 16]) {
+    setU64(tv, at, Math.floor(ms / 1000));
+    setU64(tv, at + 8, (ms % 1000) * 1000);
+  }
   check("setitimer", libc.setitimer(ITIMER_REAL, timer, 0));
   return {
-    stop() {
+    stop(keepHandler = false) {
       libc.setitimer(ITIMER_REAL, new Uint8Array(64), 0);
-      libc.sigaction(SIGALRM, old, new Uint8Array(256));
+      if (!keepHandler) restore(old);
     },
   };
+}
+
+/** Discards pending SIGALRMs (SIG_IGN), then puts the action `old` back. */
+function restore(old: Uint8Array<ArrayBuffer>): void {
+  const ignore = new Uint8Array(256);
+  new DataView(ignore.buffer).setBigUint64(0, SIG_IGN, true);
+  libc.sigaction(SIGALRM, ignore, new Uint8Array(256));
+  libc.sigaction(SIGALRM, old, new Uint8Array(256));
 }
 
 /** A timer signalling thread `tid` every `ms` milliseconds; its id, or undefined. */
@@ -69,8 +97,10 @@ function threadTimer(ms: number, tid: number): bigint | undefined {
   // struct itimerspec { struct timespec it_interval, it_value; }
   const spec = new Uint8Array(new ArrayBuffer(64));
   const sv = new DataView(spec.buffer);
-  setU64(sv, 8, ms * 1_000_000);
-  setU64(sv, 24, ms * 1_000_000);
+  for (const at of [0, 16]) {
+    setU64(sv, at, Math.floor(ms / 1000));
+    setU64(sv, at + 8, (ms % 1000) * 1_000_000);
+  }
   if (libc.timer_settime(timer, 0, spec, 0) !== 0) {
     libc.timer_delete(timer);
     return undefined;
