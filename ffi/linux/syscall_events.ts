@@ -93,6 +93,13 @@ export interface PendingCall {
   readonly call: KnownCall;
   /** The six arguments, as unsigned 64-bit values in numbers (addresses fit). */
   readonly args: readonly number[];
+  /**
+   * The call's string arguments (its paths, a symlink's text), by argument
+   * index, read at entry: another thread may rewrite the buffer while the
+   * call runs, and what the kernel used is what was there at entry.
+   * Undefined when unreadable or NULL.
+   */
+  readonly strings: readonly (string | undefined)[];
   /** exec only: read at entry, before the address space is replaced. */
   exec?: ExecEvent;
 }
@@ -140,7 +147,11 @@ export class SyscallEvents {
     call: KnownCall,
     args: readonly number[],
   ): PendingCall {
-    const pending: PendingCall = { call, args };
+    const pending: PendingCall = {
+      call,
+      args,
+      strings: this.#readStrings(tid, call.spec, args),
+    };
     if (call.spec.op === "chdir") {
       // A relative chdir is resolved against the directory before the call:
       // know it now, since /proc will show the new one at the exit.
@@ -149,6 +160,19 @@ export class SyscallEvents {
       pending.exec = this.#readExec(tid, pid, pending);
     }
     return pending;
+  }
+
+  /** The string arguments of a call, read now (see `PendingCall.strings`). */
+  #readStrings(
+    tid: number,
+    spec: SyscallSpec,
+    args: readonly number[],
+  ): (string | undefined)[] {
+    const strings: (string | undefined)[] = [];
+    for (const i of [spec.path, spec.path2, spec.text]) {
+      if (i !== undefined) strings[i] = this.#tracee.readString(tid, args[i]);
+    }
+    return strings;
   }
 
   /**
@@ -220,10 +244,9 @@ export class SyscallEvents {
       case "link":
       case "rename":
       case "symlink": {
-        const tracee = this.#tracee;
         const from = spec.op === "symlink"
-          ? tracee.readString(tid, args[spec.text!])
-          : tracee.readString(tid, args[spec.path!]);
+          ? p.strings[spec.text!]
+          : p.strings[spec.path!];
         const second = this.#path(tid, pid, p, spec.path2!, spec.dirfd2);
         if (from === undefined || second.path === undefined) return undefined;
         let fromAbs: string | undefined;
@@ -250,7 +273,7 @@ export class SyscallEvents {
       case "stat":
       case "access":
       case "readlink": {
-        if (this.#onFd(tid, p)) return undefined;
+        if (this.#onFd(p)) return undefined;
         return this.#onePath(tid, pid, p, spec.op, error);
       }
       case "mkdir":
@@ -260,7 +283,7 @@ export class SyscallEvents {
       case "chown":
       case "utime": {
         if (args[spec.path!] === 0) return undefined; // utimensat(fd, NULL): futimens
-        if (this.#onFd(tid, p)) return undefined;
+        if (this.#onFd(p)) return undefined;
         return this.#onePath(tid, pid, p, spec.op, error);
       }
       default:
@@ -272,11 +295,10 @@ export class SyscallEvents {
    * Whether a call acts on its dirfd itself (AT_EMPTY_PATH with an empty
    * path: fstat, fchown, futimens), not on a path.
    */
-  #onFd(tid: number, p: PendingCall): boolean {
+  #onFd(p: PendingCall): boolean {
     const spec = p.call.spec;
     const atFlags = spec.atFlags === undefined ? 0 : p.args[spec.atFlags];
-    return (atFlags & AT_EMPTY_PATH) !== 0 &&
-      this.#tracee.readString(tid, p.args[spec.path!]) === "";
+    return (atFlags & AT_EMPTY_PATH) !== 0 && p.strings[spec.path!] === "";
   }
 
   /** A one-path event. */
@@ -303,7 +325,7 @@ export class SyscallEvents {
     pathArg: number,
     dirfdArg: number | undefined,
   ): { path: string | undefined; abs: string | undefined } {
-    const path = this.#tracee.readString(tid, p.args[pathArg]);
+    const path = p.strings[pathArg];
     if (path === undefined) return { path, abs: undefined };
     return { path, abs: this.#resolve(tid, pid, path, dirfdArg, p) };
   }
@@ -329,7 +351,7 @@ export class SyscallEvents {
   #readExec(tid: number, pid: number, p: PendingCall): ExecEvent | undefined {
     const { spec, table } = p.call;
     const args = p.args;
-    const path = this.#tracee.readString(tid, args[spec.path!]);
+    const path = p.strings[spec.path!];
     if (path === undefined) return undefined;
     let abs = this.#resolve(tid, pid, path, spec.dirfd, p);
     if (path === "" && spec.dirfd !== undefined) {

@@ -178,11 +178,17 @@ Deno.test("the index finds calls by audit arch and number", () => {
   assertEquals(index.lookup(0x40000003, I386.numbers.execve!)?.table, I386);
 });
 
-Deno.test("enter() keeps the call and its arguments, reading nothing", () => {
+Deno.test("enter() keeps the call, its arguments and its path strings", () => {
   const { t, events } = setup();
   const openat = call("openat");
   const args = six([FDCWD, t.put("a"), O_RDONLY]);
-  assertEquals(events.enter(TID, PID, openat, args), { call: openat, args });
+  const p = events.enter(TID, PID, openat, args);
+  assertEquals([p.call, p.args, p.strings[0], p.strings[1]], [
+    openat,
+    args,
+    undefined,
+    "a",
+  ]);
   assertEquals(t.log, []);
   assertEquals(t.cwdCache.size, 0);
 });
@@ -1070,4 +1076,32 @@ Deno.test({
     );
     assertEquals(events.exit(TID, PID, pending, "ENOENT"), undefined);
   },
+});
+
+Deno.test("paths are the strings read at entry, whatever memory holds at exit", () => {
+  const { t, events } = setup();
+  const path = t.put("in.txt");
+  const from = t.put("a");
+  const to = t.put("b");
+  const open = events.enter(TID, PID, call("open"), six([path, O_RDONLY]));
+  const rename = events.enter(TID, PID, call("rename"), six([from, to]));
+  // Another thread reuses the buffers while the calls run.
+  t.memory.set(path, "other.txt");
+  t.memory.set(from, "x");
+  t.memory.set(to, "y");
+  assertEquals(events.exit(TID, PID, open, undefined), {
+    op: "open",
+    pid: PID,
+    path: "in.txt",
+    abs: "/home/u/in.txt",
+    mode: "r",
+  });
+  assertEquals(events.exit(TID, PID, rename, undefined), {
+    op: "rename",
+    pid: PID,
+    from: "a",
+    to: "b",
+    from_abs: "/home/u/a",
+    to_abs: "/home/u/b",
+  });
 });
