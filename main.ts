@@ -18,6 +18,7 @@
 import { LAUNCH_ARG } from "./ffi/posix/launch_arg.ts";
 import { proc } from "./ffi/runtime/process.ts";
 import meta from "./deno.json" with { type: "json" };
+import type { CommandIO } from "./lib/cli/io.ts";
 
 /** The tool's version (deno.json's). */
 export const VERSION: string = meta.version;
@@ -33,6 +34,33 @@ Usage:
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
   -V, --version   show the version`;
+
+/** Said after an error when an argument lost bytes that were not UTF-8. */
+const LOSSY_HINT =
+  " (an argument is not UTF-8: under Deno, filemon gets its bytes and opens such a name only with --allow-ffi)";
+
+/**
+ * The I/O for `decode` and `graph`: the runtime's files, unless an argument
+ * is not UTF-8 and the runtime's file API cannot name such a file (Deno):
+ * then libc's, where native calls are allowed. `lossy` when they are not
+ * (such an argument then holds U+FFFD).
+ */
+async function byteIO(
+  io: CommandIO,
+  args: string[],
+): Promise<{ io: CommandIO; lossy: boolean }> {
+  const runtimeFiles = await import("./ffi/runtime/files.ts");
+  if (runtimeFiles.bytePaths) return { io, lossy: false };
+  if (!proc.nativeCalls()) {
+    return { io, lossy: args.some((a) => a.includes("\uFFFD")) };
+  }
+  if (args.every((a) => a.isWellFormed())) return { io, lossy: false };
+  const { libcFiles, libcInput } = await import("./ffi/libc/files.ts");
+  return {
+    io: { files: libcFiles, input: { ...io.input, open: libcInput.open } },
+    lossy: false,
+  };
+}
 
 /** Runs the command line `argv`; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -74,13 +102,20 @@ export async function main(argv: string[]): Promise<number> {
           signals,
         );
       }
-      case "graph": {
-        const { graphCommand } = await import("./lib/cli/graph.ts");
-        return await graphCommand(rest, io);
-      }
+      case "graph":
       case "decode": {
-        const { decodeCommand } = await import("./lib/cli/decode.ts");
-        return await decodeCommand(rest, io);
+        const run = command === "graph"
+          ? (await import("./lib/cli/graph.ts")).graphCommand
+          : (await import("./lib/cli/decode.ts")).decodeCommand;
+        const bytes = await byteIO(io, rest);
+        try {
+          return await run(rest, bytes.io);
+        } catch (err) {
+          if (!bytes.lossy || err instanceof UsageError) throw err;
+          throw new Error(
+            (err instanceof Error ? err.message : String(err)) + LOSSY_HINT,
+          );
+        }
       }
       default:
         throw new UsageError(

@@ -14,6 +14,7 @@
 import { ffi, type Wide } from "../runtime/ffi.ts";
 import { proc } from "../runtime/process.ts";
 import { type OsAbi, osAbi } from "./abi.ts";
+import { decodePath, encodePath } from "../../lib/path.ts";
 
 /** This system's C library facts: file name, errno names, flag values. */
 export const ABI: OsAbi = osAbi(proc.os, proc.arch);
@@ -33,6 +34,14 @@ const SYMBOLS = {
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   // int fcntl(int fd, int cmd, ...);  (an int argument passes the same way)
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int fchmod(int fd, mode_t mode);
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  // int fchown(int fd, uid_t owner, gid_t group);
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  // char *getcwd(char *buf, size_t size);
+  getcwd: { parameters: ["buffer", "usize"], result: "usize" },
+  // char *realpath(const char *path, char *resolved_path);  (resolved_path: PATH_MAX bytes)
+  realpath: { parameters: ["buffer", "buffer"], result: "usize" },
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
   poll: { parameters: ["buffer", "usize", "i32"], result: "i32" },
   // int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
@@ -104,7 +113,6 @@ export function errnoName(code: number): string {
   return ABI.errnoNames[code] ?? `E${code}`;
 }
 
-const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 /** The C library's message for an errno. */
@@ -142,12 +150,13 @@ export function check(call: string, result: Wide, what?: string): number {
 }
 
 /**
- * A NUL-terminated copy of a string (UTF-8) or of bytes, for `const char *`
- * arguments. Its memory is an explicit ArrayBuffer, which never moves, so its
- * address stays valid while it is referenced.
+ * A NUL-terminated copy of a string (UTF-8, with the raw bytes of a path
+ * string made by `decodePath`, see lib/path.ts) or of bytes, for
+ * `const char *` arguments. Its memory is an explicit ArrayBuffer, which
+ * never moves, so its address stays valid while it is referenced.
  */
 export function cstring(text: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  const bytes = typeof text === "string" ? utf8.encode(text) : text;
+  const bytes = typeof text === "string" ? encodePath(text) : text;
   const out = new Uint8Array(new ArrayBuffer(bytes.length + 1));
   out.set(bytes);
   return out;
@@ -255,6 +264,34 @@ export function inherit(fd: number): void {
 /** open(2); throws `LibcError` naming the path. */
 export function open(path: string, flags: number, mode = 0o666): number {
   return check("open", libc.open(cstring(path), flags, mode), `'${path}'`);
+}
+
+/** fchmod(2); throws `LibcError`. */
+export function fchmod(fd: number, mode: number): void {
+  check("fchmod", libc.fchmod(fd, mode));
+}
+
+/** fchown(2); throws `LibcError` (EPERM when we may not give the file away). */
+export function fchown(fd: number, uid: number, gid: number): void {
+  check("fchown", libc.fchown(fd, uid, gid));
+}
+
+const PATH_MAX = 4096;
+
+/** This process's working directory, as the kernel names it (no symlinks). */
+export function getcwd(): string {
+  const buf = new Uint8Array(new ArrayBuffer(PATH_MAX));
+  if (libc.getcwd(buf, PATH_MAX) == 0) throw new LibcError("getcwd", errno());
+  return decodePath(buf, 0, buf.indexOf(0));
+}
+
+/** realpath(3): `path` with every symlink, `.` and `..` resolved; throws `LibcError`. */
+export function realpath(path: string): string {
+  const buf = new Uint8Array(new ArrayBuffer(PATH_MAX));
+  if (libc.realpath(cstring(path), buf) == 0) {
+    throw new LibcError("realpath", errno(), `'${path}'`);
+  }
+  return decodePath(buf, 0, buf.indexOf(0));
 }
 
 /** kill(2); false when the process is gone. */

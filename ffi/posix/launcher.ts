@@ -7,7 +7,9 @@
  * found) or 126. It loads little beyond libc, to start fast.
  *
  * Usage (internal): `launcher.ts READY_FD GO_FD KEEP COMMAND [ARG...]`, KEEP
- * being the descriptors to hand on to the command ("5,7", or "-").
+ * being the descriptors to hand on to the command ("5,7", or "-"). The
+ * command and its arguments are exec'd with the bytes the tracer gave:
+ * `proc.args()` reads them from /proc/self/cmdline when one is not UTF-8.
  *
  * @module
  */
@@ -22,10 +24,12 @@ import {
   writeAll,
 } from "../libc/posix.ts";
 import { proc } from "../runtime/process.ts";
+import { encodePath } from "../../lib/path.ts";
 
 function fail(message: string): number {
   try {
-    writeAll(2, new TextEncoder().encode(`filemon: ${message}\n`));
+    // A command's name keeps its bytes (see proc.args()).
+    writeAll(2, encodePath(`filemon: ${message}\n`));
   } catch { /* nowhere to say it */ }
   return 126;
 }

@@ -14,6 +14,12 @@
  *    whoever takes the listener (`handOff`), while the tracer goes on to
  *    serve the launcher's ptrace stops.
  *
+ * The command's argv goes to the launcher as its exact bytes: `argv` holds
+ * lib/path.ts strings (a byte that is not UTF-8 is U+DC80 + byte, as
+ * `proc.args()` reads them from /proc/self/cmdline) and `cstring` turns
+ * them back into the bytes; the launcher reads its own argv the same way
+ * before execvp.
+ *
  * @module
  */
 

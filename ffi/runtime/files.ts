@@ -18,3 +18,9 @@ const impl = IS_BUN
 export const files: Files = impl.files;
 /** Standard input and files as streams. */
 export const input: Input = impl.input;
+/**
+ * Whether `files` and `input` can name any file: false under Deno, whose
+ * file API cannot name a file that is not UTF-8 (then libc's files serve,
+ * where native calls are allowed).
+ */
+export const bytePaths: boolean = impl.bytePaths;

@@ -75,7 +75,12 @@ export interface Ffi {
 export interface Process {
   /** "deno" or "bun". */
   readonly runtime: "deno" | "bun";
-  /** Command-line arguments after the script (or the binary) name. */
+  /**
+   * Command-line arguments after the script (or the binary) name, each
+   * byte kept (lib/path.ts's strings: a byte that is not UTF-8 is
+   * U+DC80 + byte), from /proc/self/cmdline where the runtime's own
+   * decoding lost one.
+   */
   args(): string[];
   /** Ends the process with `code`. */
   exit(code: number): never;
@@ -93,6 +98,8 @@ export interface Process {
   inheritedFds(): readonly number[];
   /** The runtime's executable, or the compiled binary. */
   execPath(): string;
+  /** Whether native calls (FFI) are allowed: Deno asks for --allow-ffi. */
+  nativeCalls(): boolean;
   /**
    * Whether a worker can be started from the module `module` (a file URL):
    * Deno asks for read permission on it.
@@ -114,6 +121,6 @@ export interface Signals {
   on(signal: SignalName, handler: () => void): () => void;
 }
 
-export type { FileKind, Files } from "../../lib/cli/output.ts";
+export type { FileIdentity, FileKind, Files } from "../../lib/cli/output.ts";
 export { FileError } from "../../lib/cli/output.ts";
 export type { Input } from "../../lib/cli/io.ts";

@@ -9,6 +9,13 @@
  *   never see half an output, and a failed run leaves an old file as it was.
  * - Anything else (a symlink, a device such as /dev/null, a FIFO) is written
  *   through directly and never replaced.
+ * - A file that replaces an existing one gets its permission bits, and its
+ *   owner where this process may give it (root, or the same owner).
+ * - When the target changed while the output was being made (created,
+ *   replaced or modified by another process: its inode, size, mtime or ctime
+ *   differ), or a traced command is known to have written it
+ *   (`targetWritten`), it is not replaced: the output goes beside it, to
+ *   `NAME.filemon-PID`, and `close()` throws a `TargetKeptError` naming both.
  *
  * A failed write does not throw: a traced command must go on undisturbed.
  * The output remembers the failure (`failed`) and `close()` reports it.
@@ -44,7 +51,7 @@
  * @module
  */
 
-import { encodePath } from "../path.ts";
+import { basename, dirname, encodePath, resolvePath } from "../path.ts";
 
 /** What kind of thing a path names, without following a symlink. */
 export type FileKind = "missing" | "regular" | "other";
@@ -78,8 +85,35 @@ export class FileError extends Error {
 }
 
 /**
+ * What identifies a file and its attributes at one moment (lstat): the same
+ * file unchanged has the same `dev`, `ino`, `size`, `mtime` and `ctime`.
+ */
+export interface FileIdentity {
+  /** Device and inode, as "DEV:INO". */
+  id: string;
+  size: number;
+  /** Modification time, as precise as the system gives it (text). */
+  mtime: string;
+  /** Status change time, likewise. */
+  ctime: string;
+  /** The permission bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Whether two identities are of the same file, unchanged. */
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.id === b.id && a.size === b.size && a.mtime === b.mtime &&
+    a.ctime === b.ctime;
+}
+
+/**
  * Synchronous file operations on small integer handles (1 and 2 are
- * standard output and error). They throw `FileError`.
+ * standard output and error). They throw `FileError`. The optional ones
+ * are what an implementation can tell or do beyond the basics; without
+ * them the output writer does less (no change detection, no attributes
+ * kept).
  */
 export interface Files {
   /** What `path` is, without following a symlink. */
@@ -98,6 +132,47 @@ export interface Files {
   unlink(path: string): void;
   /** This process's id (temporary names carry it). */
   pid(): number;
+  /** The file `path` names (not following a symlink); undefined when missing. */
+  identity?(path: string): FileIdentity | undefined;
+  /**
+   * Gives the open file `handle` the permission bits of `like`, and its
+   * owner where permitted (an owner that cannot be given is left as is).
+   */
+  copyAttributes?(handle: number, like: FileIdentity): void;
+  /** The working directory, as the kernel names it (no symlinks). */
+  cwd?(): string;
+  /** `path` with its symlinks resolved; undefined when it cannot be. */
+  realPath?(path: string): string | undefined;
+  /**
+   * Whether standard output (1) or error (2) was closed when this process
+   * started, so that writing there reaches no one (a runtime may have put
+   * /dev/null there since).
+   */
+  closedAtStart?(fd: 1 | 2): boolean;
+}
+
+/**
+ * The output's target changed while the output was made, or the traced
+ * command wrote it: it was left as it is, and the output put beside it.
+ */
+export class TargetKeptError extends Error {
+  /** The target, left as it is. */
+  readonly path: string;
+  /** Where the output went. */
+  readonly kept: string;
+  /** True when a traced command was seen writing the target (else: it changed). */
+  readonly written: boolean;
+  constructor(path: string, kept: string, written: boolean) {
+    super(
+      `'${path}' was ${
+        written ? "written" : "changed"
+      } by another process meanwhile: it is left as it is, and the output is in '${kept}'`,
+    );
+    this.name = "TargetKeptError";
+    this.path = path;
+    this.kept = kept;
+    this.written = written;
+  }
 }
 
 /** Text gathered before a write. */
@@ -117,11 +192,22 @@ function reason(err: unknown, missing: string): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * A file put in place at the end: what its target was at the start
+ * (`before`: null when missing, undefined when the files cannot tell) and
+ * the absolute names a trace may record it under.
+ */
+interface Placed {
+  before: FileIdentity | null | undefined;
+  names: ReadonlySet<string>;
+  written: boolean;
+}
+
 type Mode =
   | { kind: "stream" }
   | { kind: "direct" }
-  | { kind: "unnamed" }
-  | { kind: "named"; tmp: string };
+  | ({ kind: "unnamed" } & Placed)
+  | ({ kind: "named"; tmp: string } & Placed);
 
 /** Buffered output to standard output or error, or to a file put in place whole. */
 export class Output {
@@ -156,16 +242,29 @@ export class Output {
       );
     };
     try {
-      if (files.kind(path) === "other") {
+      const kind = files.kind(path);
+      if (kind === "other") {
         return new Output(files, files.openWrite(path), path, {
           kind: "direct",
         });
       }
+      const placed: Placed = {
+        before: files.identity === undefined
+          ? undefined
+          : kind === "missing"
+          ? null
+          : files.identity(path) ?? null,
+        names: namesOf(files, path),
+        written: false,
+      };
       const slash = path.lastIndexOf("/");
       const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
       const unnamed = files.openUnnamed(dir);
       if (unnamed !== undefined) {
-        return new Output(files, unnamed, path, { kind: "unnamed" });
+        return new Output(files, unnamed, path, {
+          kind: "unnamed",
+          ...placed,
+        });
       }
       const tmp = `${path.slice(0, slash + 1)}.${
         path.slice(slash + 1)
@@ -173,10 +272,30 @@ export class Output {
       return new Output(files, files.openWrite(tmp), path, {
         kind: "named",
         tmp,
+        ...placed,
       });
     } catch (err) {
       return cannot(err);
     }
+  }
+
+  /**
+   * Whether `abs` (absolute and normalized, as a trace records it) names
+   * the file this output will replace.
+   */
+  isTarget(abs: string): boolean {
+    const mode = this.#mode;
+    return (mode.kind === "unnamed" || mode.kind === "named") &&
+      mode.names.has(abs);
+  }
+
+  /**
+   * Notes that a traced command wrote the target itself: if it is there at
+   * the end, it is kept and the output goes beside it.
+   */
+  targetWritten(): void {
+    const mode = this.#mode;
+    if (mode.kind === "unnamed" || mode.kind === "named") mode.written = true;
   }
 
   /** Whether a write has failed (later writes are dropped; `close()` throws). */
@@ -217,7 +336,8 @@ export class Output {
 
   /**
    * Flushes and, for a file, puts it in place. Throws an error naming the
-   * output when any of it could not be written.
+   * output when any of it could not be written, and a `TargetKeptError`
+   * when it went beside its target instead.
    */
   close(): void {
     this.flush();
@@ -228,8 +348,30 @@ export class Output {
     }
     if (mode.kind === "stream") return;
     const files = this.#files;
+    let kept: string | undefined;
+    let written = false;
     try {
-      if (mode.kind === "unnamed") {
+      if (mode.kind === "direct") {
+        files.close(this.#handle);
+        return;
+      }
+      const now = files.identity?.(this.#path);
+      const conflict = this.#conflict(mode, now);
+      if (conflict !== undefined) {
+        written = conflict === "written";
+        kept = this.#besideName();
+        if (mode.kind === "unnamed") {
+          try {
+            files.linkUnnamed(this.#handle, kept);
+          } finally {
+            files.close(this.#handle);
+          }
+        } else {
+          files.close(this.#handle);
+          this.#renameIntoPlace(mode.tmp, kept);
+        }
+      } else if (mode.kind === "unnamed") {
+        if (mode.before) files.copyAttributes?.(this.#handle, mode.before);
         // Link the unnamed file in under a temporary name (while it is
         // open), then rename it over the target: a link cannot replace.
         const tmp = `${this.#path}.${files.pid()}.tmp`;
@@ -238,12 +380,14 @@ export class Output {
         } finally {
           files.close(this.#handle);
         }
-        this.#renameIntoPlace(tmp);
-      } else if (mode.kind === "named") {
-        files.close(this.#handle);
-        this.#renameIntoPlace(mode.tmp);
+        this.#renameIntoPlace(tmp, this.#path);
       } else {
-        files.close(this.#handle);
+        try {
+          if (mode.before) files.copyAttributes?.(this.#handle, mode.before);
+        } finally {
+          files.close(this.#handle);
+        }
+        this.#renameIntoPlace(mode.tmp, this.#path);
       }
     } catch (err) {
       throw new Error(
@@ -252,11 +396,47 @@ export class Output {
         }`,
       );
     }
+    if (kept !== undefined) {
+      throw new TargetKeptError(this.#path, kept, written);
+    }
   }
 
-  #renameIntoPlace(tmp: string): void {
+  /**
+   * Why the target must be kept: a traced command wrote it, or it changed
+   * since the start; undefined when it may be replaced (also when it is
+   * gone: nothing is lost then).
+   */
+  #conflict(
+    mode: Placed,
+    now: FileIdentity | undefined,
+  ): "written" | "changed" | undefined {
+    const files = this.#files;
+    if (files.identity === undefined) {
+      return mode.written && files.kind(this.#path) !== "missing"
+        ? "written"
+        : undefined;
+    }
+    if (now === undefined) return undefined;
+    if (mode.written) return "written";
+    if (mode.before === undefined) return undefined;
+    return mode.before === null || !sameFile(mode.before, now)
+      ? "changed"
+      : undefined;
+  }
+
+  /** A free name beside the target: NAME.filemon-PID (then -2, -3...). */
+  #besideName(): string {
+    const base = `${this.#path}.filemon-${this.#files.pid()}`;
+    for (let n = 1; n < 100; n++) {
+      const name = n === 1 ? base : `${base}-${n}`;
+      if (this.#files.kind(name) === "missing") return name;
+    }
+    throw new FileError("EEXIST", `every name like '${base}' is taken`);
+  }
+
+  #renameIntoPlace(tmp: string, to: string): void {
     try {
-      this.#files.rename(tmp, this.#path);
+      this.#files.rename(tmp, to);
     } catch (err) {
       try {
         this.#files.unlink(tmp);
@@ -286,4 +466,22 @@ export class Output {
   #name(): string {
     return this.#mode.kind === "stream" ? this.#path : `'${this.#path}'`;
   }
+}
+
+/**
+ * The absolute names a trace may record `path` under: resolved against the
+ * working directory as the kernel names it, and with its directory's
+ * symlinks resolved.
+ */
+function namesOf(files: Files, path: string): Set<string> {
+  const names = new Set<string>();
+  let cwd: string | undefined;
+  try {
+    cwd = files.cwd?.();
+  } catch { /* a working directory since removed: absolute names only */ }
+  if (cwd !== undefined) names.add(resolvePath(cwd, path));
+  else if (path.startsWith("/")) names.add(resolvePath("/", path));
+  const dir = files.realPath?.(dirname(path));
+  if (dir !== undefined) names.add(resolvePath(dir, basename(path)));
+  return names;
 }

@@ -26,7 +26,7 @@ import {
   renderGraph,
 } from "./graph.ts";
 import { type CommandIO, printError, printLine } from "./io.ts";
-import { Output } from "./output.ts";
+import { Output, TargetKeptError } from "./output.ts";
 
 export const TRACE_HELP =
   `filemon trace: run a command and record every file its processes touch
@@ -39,7 +39,10 @@ exit status (128+N when signal N killed it, 127 when it cannot be found).
 
 Options:
   -o, --output FILE  write the trace to FILE (- for standard output); a file
-                     appears, complete, when the command has finished
+                     appears, complete, when the command has finished, with
+                     the mode and owner of the file it replaces; a file the
+                     command wrote itself is kept, and the trace goes beside
+                     it to FILE.filemon-PID (exit status 1)
   -f, --format FMT   filemon (default: a FreeBSD filemon version 5 log, with
                      absolute paths), jsonl (JSON Lines: paths as passed and
                      absolute, argv, open flags, errno, timestamps), or a
@@ -115,6 +118,17 @@ export async function traceCommand(
   );
   const output = stringFlag(args, "output");
   if (output === "") throw new UsageError("option -o needs a file name (or -)");
+  // A trace to a stream that was closed when filemon started would go to
+  // /dev/null (which the runtime opens there) or to whatever file took the
+  // descriptor: refuse before running anything.
+  const stream = output === "-" ? 1 : output === undefined ? 2 : undefined;
+  if (stream !== undefined && io.files.closedAtStart?.(stream) === true) {
+    throw new UsageError(
+      `standard ${
+        stream === 1 ? "output" : "error"
+      } is closed, so the trace would be lost: give it a file with -o FILE`,
+    );
+  }
   const graphOpts = graphOptions(args);
   const opsText = stringFlag(args, "ops");
   let ops: Set<OpClass>;
@@ -166,6 +180,7 @@ export async function traceCommand(
       stats: args.stats === true,
       fastPath: args["no-fast-path"] !== true,
       emit: (event) => {
+        if (writesTo(event, out)) out.targetWritten();
         if (keep !== undefined && !eventKept(event, keep)) return;
         const text = format1(event);
         if (text !== "") out.write(text);
@@ -201,11 +216,44 @@ export async function traceCommand(
   try {
     out.close();
   } catch (err) {
-    // The command ran; say the trace is lost, keep a failing command's status.
-    printError(io, `filemon: ${(err as Error).message}`);
+    // The command ran; say where the trace is (or that it is lost), keep a
+    // failing command's status.
+    printError(
+      io,
+      `filemon: ${
+        err instanceof TargetKeptError
+          ? `${
+            err.written
+              ? `the command wrote '${err.path}' itself`
+              : `'${err.path}' changed while the command ran`
+          }: it is left as it is, and the trace is in '${err.kept}'`
+          : (err as Error).message
+      }`,
+    );
     return exitCode !== 0 ? exitCode : 1;
   }
   return exitCode;
+}
+
+/**
+ * Whether `event` creates, writes or replaces the file `out` will put in
+ * place (an open for writing, a rename or link onto it, a truncate).
+ */
+function writesTo(event: TraceEvent, out: Output): boolean {
+  switch (event.op) {
+    case "open":
+      return event.mode !== "r" && event.error === undefined &&
+        event.abs !== undefined && out.isTarget(event.abs);
+    case "truncate":
+      return event.error === undefined && event.abs !== undefined &&
+        out.isTarget(event.abs);
+    case "rename":
+    case "link":
+      return event.error === undefined && event.to_abs !== undefined &&
+        out.isTarget(event.to_abs);
+    default:
+      return false;
+  }
 }
 
 /** One line about the tracer's own work. */

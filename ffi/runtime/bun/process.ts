@@ -6,6 +6,7 @@
 
 import * as fs from "node:fs";
 import type { Process } from "../types.ts";
+import { rawArgs } from "../raw_args.ts";
 
 /** The part of Bun's `process` global used here. */
 interface BunProcess {
@@ -40,6 +41,17 @@ const INHERITED: readonly number[] = (() => {
   return fds;
 })();
 
+/** /proc/self/cmdline's bytes; undefined without /proc. */
+function cmdline(): Uint8Array | undefined {
+  try {
+    return fs.readFileSync("/proc/self/cmdline");
+  } catch {
+    return undefined;
+  }
+}
+
+let args: string[] | undefined;
+
 const ARCH: Readonly<Record<string, string>> = {
   x64: "x86_64",
   arm64: "aarch64",
@@ -50,8 +62,9 @@ const ARCH: Readonly<Record<string, string>> = {
 export const proc: Process = {
   runtime: "bun",
   // argv[0] is bun (or the binary), argv[1] the script (in a binary, its
-  // embedded entry point).
-  args: () => process.argv.slice(2),
+  // embedded entry point); the arguments' exact bytes come from
+  // /proc/self/cmdline.
+  args: () => [...(args ??= rawArgs(process.argv.slice(2), cmdline))],
   exit: (code: number): never => process.exit(code),
   os: process.platform,
   arch: ARCH[process.arch] ?? process.arch,
@@ -59,6 +72,7 @@ export const proc: Process = {
   standalone: main.startsWith("/$bunfs/") || /^[A-Z]:\\~BUN\\/.test(main),
   inheritedFds: () => INHERITED,
   execPath: () => process.execPath,
+  nativeCalls: () => true,
   canStartWorker: () => true,
   scriptCommand: (module: URL) => [
     process.execPath,

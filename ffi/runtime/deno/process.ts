@@ -5,11 +5,69 @@
  */
 
 import type { Process } from "../types.ts";
+import { rawArgs } from "../raw_args.ts";
+import { osAbi } from "../../libc/abi.ts";
+
+const CMDLINE = "/proc/self/cmdline";
+
+/** Whether native calls are allowed (--allow-ffi). */
+function nativeCalls(): boolean {
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+}
+
+/**
+ * /proc/self/cmdline's bytes: through libc where native calls are allowed
+ * (Deno lets its own API read /proc/self only with --allow-all), else with
+ * Deno's API; undefined when neither may.
+ */
+function cmdline(): Uint8Array | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    if (!nativeCalls()) {
+      // Never a prompt: only where reading is granted already.
+      const read = Deno.permissions.querySync({ name: "read", path: CMDLINE });
+      return read.state === "granted" ? Deno.readFileSync(CMDLINE) : undefined;
+    }
+    const libc = Deno.dlopen(osAbi(Deno.build.os, Deno.build.arch).libc, {
+      open: { parameters: ["buffer", "i32"], result: "i32" },
+      read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+      close: { parameters: ["i32"], result: "i32" },
+    });
+    try {
+      const fd = libc.symbols.open(
+        new TextEncoder().encode(`${CMDLINE}\0`),
+        0,
+      );
+      if (fd < 0) return undefined;
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const buf = new Uint8Array(1 << 16);
+        const n = Number(libc.symbols.read(fd, buf, BigInt(buf.length)));
+        if (n <= 0) break;
+        chunks.push(buf.subarray(0, n));
+      }
+      libc.symbols.close(fd);
+      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
+      return out;
+    } finally {
+      libc.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+let args: string[] | undefined;
 
 /** Deno's implementation of `Process`. */
 export const proc: Process = {
   runtime: "deno",
-  args: () => [...Deno.args],
+  args: () => [...(args ??= rawArgs(Deno.args, cmdline))],
   exit: (code: number): never => Deno.exit(code),
   os: Deno.build.os,
   arch: Deno.build.arch,
@@ -17,6 +75,7 @@ export const proc: Process = {
   // Deno leaves inherited descriptors as they came.
   inheritedFds: () => [],
   execPath: () => Deno.execPath(),
+  nativeCalls,
   canStartWorker: (module: URL) =>
     Deno.permissions.querySync({ name: "read", path: module }).state ===
       "granted",

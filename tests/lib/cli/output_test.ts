@@ -4,7 +4,12 @@
  */
 
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { FileError, type Files, Output } from "../../../lib/cli/output.ts";
+import {
+  FileError,
+  type Files,
+  Output,
+  TargetKeptError,
+} from "../../../lib/cli/output.ts";
 import { files as runtimeFiles } from "../../../ffi/runtime/files.ts";
 import { libcFiles } from "../../../ffi/libc/files.ts";
 
@@ -74,6 +79,75 @@ for (const [name, files] of IMPLEMENTATIONS) {
     await Deno.remove(dir, { recursive: true });
   });
 
+  Deno.test(`Output (${name}): a replaced file keeps its mode, and its owner where we may give it`, async () => {
+    const dir = await tmp();
+    const target = `${dir}/t.log`;
+    Deno.writeTextFileSync(target, "old\n");
+    Deno.chmodSync(target, 0o600);
+    // As root, a file of nobody's must stay nobody's.
+    const root = Deno.uid() === 0;
+    if (root) Deno.chownSync(target, 65534, 65534);
+    const before = Deno.statSync(target);
+    const out = Output.open(files, target, 1);
+    out.write("new\n");
+    out.close();
+    const after = Deno.statSync(target);
+    assertEquals(Deno.readTextFileSync(target), "new\n");
+    assert(after.ino !== before.ino); // replaced, not rewritten
+    assertEquals(after.mode! & 0o7777, 0o600);
+    assertEquals([after.uid, after.gid], [before.uid, before.gid]);
+    if (root) assertEquals(after.uid, 65534);
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  for (
+    const [change, setUp, act] of [
+      [
+        "modified",
+        "old\n",
+        (t: string) => Deno.writeTextFileSync(t, "theirs\n"),
+      ],
+      [
+        "created",
+        undefined,
+        (t: string) => Deno.writeTextFileSync(t, "theirs\n"),
+      ],
+      ["replaced", "old\n", (t: string) => {
+        Deno.writeTextFileSync(`${t}.x`, "theirs\n");
+        Deno.renameSync(`${t}.x`, t);
+      }],
+    ] as const
+  ) {
+    Deno.test(`Output (${name}): a target ${change} meanwhile is kept, the output beside it`, async () => {
+      const dir = await tmp();
+      const target = `${dir}/t.log`;
+      if (setUp !== undefined) Deno.writeTextFileSync(target, setUp);
+      const out = Output.open(files, target, 1);
+      out.write("mine\n");
+      act(target);
+      const kept = `${target}.filemon-${Deno.pid}`;
+      const err = assertThrows(() => out.close(), TargetKeptError);
+      assertEquals([err.path, err.kept, err.written], [target, kept, false]);
+      assertEquals(Deno.readTextFileSync(target), "theirs\n");
+      assertEquals(Deno.readTextFileSync(kept), "mine\n");
+      assertEquals(names(dir), ["t.log", `t.log.filemon-${Deno.pid}`]);
+      await Deno.remove(dir, { recursive: true });
+    });
+  }
+
+  Deno.test(`Output (${name}): a target removed meanwhile is simply replaced`, async () => {
+    const dir = await tmp();
+    const target = `${dir}/t.log`;
+    Deno.writeTextFileSync(target, "old\n");
+    const out = Output.open(files, target, 1);
+    out.write("mine\n");
+    Deno.removeSync(target);
+    out.close();
+    assertEquals(names(dir), ["t.log"]);
+    assertEquals(Deno.readTextFileSync(target), "mine\n");
+    await Deno.remove(dir, { recursive: true });
+  });
+
   Deno.test(`Output (${name}): a missing directory is named at open`, () => {
     assertThrows(
       () => Output.open(files, "/nonexistent-dir/t.log", 1),
@@ -82,6 +156,26 @@ for (const [name, files] of IMPLEMENTATIONS) {
     );
   });
 }
+
+Deno.test("Output (libc): a file name that is not UTF-8 is created with its bytes; Deno's API refuses it", async () => {
+  const dir = await tmp();
+  const out = Output.open(libcFiles, `${dir}/t\udcfe.log`, 1);
+  out.write("x\n");
+  out.close();
+  // Deno lists the name with U+FFFD; the byte is there.
+  assertEquals(names(dir), ["t\ufffd.log"]);
+  const ls = new Deno.Command("sh", {
+    args: ["-c", `test -f "$1/$(printf 't\\376.log')"`, "sh", dir],
+  }).outputSync();
+  assert(ls.success);
+  assertThrows(
+    () => Output.open(runtimeFiles, `${dir}/u\udcfe.log`, 1),
+    Error,
+    "Cannot write '" + dir +
+      "/u\udcfe.log': the name is not UTF-8, which Deno's file API cannot name (allow native calls: --allow-ffi)",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
 
 Deno.test("Output: a failed write is remembered, later writes dropped, close says why", () => {
   let writes = 0;

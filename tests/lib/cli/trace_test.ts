@@ -152,6 +152,91 @@ Deno.test("trace rejects bad usage with a UsageError", async () => {
   );
 });
 
+/** A log whose command writes `/w/t.log` (pid 7). */
+const WRITES_TARGET = `# filemon version 5
+# Target pid 1
+V 5
+E 7 /bin/sh
+W 7 /w/t.log
+X 7 0
+`;
+
+Deno.test("trace keeps a file the command wrote at -o's name and puts the trace beside it", async () => {
+  for (const [status, expected] of [[0, 1], [4, 4]]) {
+    const files = new MemoryFiles();
+    files.disk.set("/w/t.log", new TextEncoder().encode("the command's\n"));
+    const code = await traceCommand(
+      ["-o", "/w/t.log", "--", "x"],
+      files.io(),
+      () => Promise.resolve(new ReplayBackend(WRITES_TARGET, status)),
+      new FakeSignals(),
+    );
+    assertEquals(code, expected);
+    assertEquals(files.file("/w/t.log"), "the command's\n");
+    assert(files.file("/w/t.log.filemon-4242")!.includes("W 7 /w/t.log\n"));
+    assertEquals(
+      files.text(2),
+      "filemon: the command wrote '/w/t.log' itself: it is left as it is, and the trace is in '/w/t.log.filemon-4242'\n",
+    );
+  }
+});
+
+Deno.test("trace puts the trace at -o's name when the file the command wrote is gone", async () => {
+  // Written, then deleted (as a temporary): nothing to keep.
+  const { code, files } = await trace(
+    ["-o", "/w/t.log", "--", "x"],
+    new ReplayBackend(WRITES_TARGET),
+  );
+  assertEquals(code, 0);
+  assert(files.file("/w/t.log")!.includes("W 7 /w/t.log\n"));
+  assertEquals([...files.disk.keys()], ["/w/t.log"]);
+});
+
+/** Memory files whose standard streams were closed at start. */
+class ClosedStreams extends MemoryFiles {
+  closed: (1 | 2)[] = [];
+  closedAtStart(fd: 1 | 2): boolean {
+    return this.closed.includes(fd);
+  }
+}
+
+Deno.test("trace refuses a trace to a stream that was closed at start, running nothing", async () => {
+  for (
+    const [closed, args, stream] of [
+      [2, [], "error"],
+      [1, ["-o", "-"], "output"],
+    ] as const
+  ) {
+    const files = new ClosedStreams();
+    files.closed = [closed];
+    const backend = new ReplayBackend(LOG);
+    await assertRejects(
+      () =>
+        traceCommand(
+          [...args, "--", "x"],
+          files.io(),
+          () => Promise.resolve(backend),
+          new FakeSignals(),
+        ),
+      UsageError,
+      `standard ${stream} is closed, so the trace would be lost: give it a file with -o FILE`,
+    );
+    assertEquals(backend.requests.length, 0);
+  }
+  // The other stream closed does not matter; nor does either with -o FILE.
+  const files = new ClosedStreams();
+  files.closed = [1, 2];
+  const backend = new ReplayBackend(LOG);
+  const code = await traceCommand(
+    ["-o", "/w/t.log", "--", "x"],
+    files.io(),
+    () => Promise.resolve(backend),
+    new FakeSignals(),
+  );
+  assertEquals(code, 0);
+  assert(files.file("/w/t.log")!.endsWith("# Bye bye\n"));
+});
+
 const SCRIPT = `${ROOT}tests/lib/cli/_replay_trace.ts`;
 
 async function replayUnder(
