@@ -75,6 +75,11 @@ export interface TraceResult {
   stops: number;
   /** With `stats`: counts of the tracer's own work, and times. */
   stats?: TraceStats;
+  /**
+   * Things the user must know about the run, each said once (a setuid
+   * program that ran without its privileges), without "filemon:".
+   */
+  warnings?: string[];
 }
 
 /** A way to trace a command. */

@@ -30,6 +30,13 @@ export interface PathFields {
   abs?: string;
   /** errno name of a failed call ("ENOENT"); absent for a successful call. */
   error?: string;
+  /**
+   * true when the file has no name in the file system (an O_TMPFILE file not
+   * linked yet, a memfd, a file deleted while open): `abs` is then the
+   * kernel's name for it (`/tmp/#2149048 (deleted)`, `/memfd:x (deleted)`),
+   * not a path to look up.
+   */
+  anon?: boolean;
 }
 
 /** Fields of a call that names two paths (link, symlink, rename). */
@@ -90,9 +97,19 @@ export interface LinkEvent extends EventBase, TwoPathFields {
   symbolic?: boolean;
 }
 
-/** `M pid 'from' 'to'`: a rename. */
+/**
+ * `M pid 'from' 'to'`: a rename. renameat2's flags, when given, say what
+ * kind: with `exchange` both names stay, their files swapped (a filemon log,
+ * which has no letter for it, gets a `W` line for each name).
+ */
 export interface RenameEvent extends EventBase, TwoPathFields {
   op: "rename";
+  /** RENAME_EXCHANGE: the two files swapped names; neither is gone. */
+  exchange?: boolean;
+  /** RENAME_NOREPLACE: refused (EEXIST) if `to` existed. */
+  noreplace?: boolean;
+  /** RENAME_WHITEOUT: `from` is left as a whiteout (overlayfs). */
+  whiteout?: boolean;
 }
 
 /** `R pid path` / `W pid path`: a file was opened for reading and/or writing. */
@@ -104,6 +121,11 @@ export interface OpenEvent extends EventBase, PathFields {
   create?: boolean;
   /** O_TRUNC was given. */
   trunc?: boolean;
+  /**
+   * O_TMPFILE was given: `path` names the directory, and the file opened is
+   * a new one with no name (`anon`), not the directory.
+   */
+  tmpfile?: boolean;
 }
 
 /** `A pid path`: FreeBSD's clue that an openat used a relative path and a directory fd. */
@@ -127,11 +149,38 @@ export type ExtraOp =
   | "chown"
   | "utime"
   | "access"
-  | "readlink";
+  | "readlink"
+  | "lookup";
 
-/** A call filemon has no letter for (mkdir, rmdir, truncate, chmod, probes...). */
+/**
+ * A call filemon has no letter for (mkdir, rmdir, truncate, chmod, probes...).
+ * `lookup` is an open with O_PATH: the path was looked up, nothing read.
+ */
 export interface ExtraEvent extends EventBase, PathFields {
   op: ExtraOp;
+}
+
+/** What kind of node mknod made (its S_IF* bits), or `socket` for a bind. */
+export type NodeType = "fifo" | "socket" | "char" | "block" | "file";
+
+/**
+ * A file system node made: mknod/mknodat (mkfifo, device nodes), or a Unix
+ * socket's path made by bind(2).
+ */
+export interface MknodEvent extends EventBase, PathFields {
+  op: "mknod";
+  type: NodeType;
+}
+
+/**
+ * An extended attribute set or removed (setxattr, removexattr and their
+ * l-, -at forms: ACLs, file capabilities, security labels), read or listed
+ * (getxattr, listxattr: probes).
+ */
+export interface XattrEvent extends EventBase, PathFields {
+  op: "setxattr" | "removexattr" | "getxattr" | "listxattr";
+  /** The attribute's name (`user.x`, `system.posix_acl_access`); none for listxattr. */
+  name?: string;
 }
 
 /** `# filemon version N`: the first line of a log. */
@@ -188,7 +237,9 @@ export type ActionEvent =
   | OpenEvent
   | OpenatEvent
   | StatEvent
-  | ExtraEvent;
+  | ExtraEvent
+  | MknodEvent
+  | XattrEvent;
 
 /** Events that frame a log (headers, version, trailers, comments). */
 export type FrameEvent =
@@ -248,6 +299,12 @@ export const ACTION_OPS: readonly ActionEvent["op"][] = [
   "utime",
   "access",
   "readlink",
+  "lookup",
+  "mknod",
+  "setxattr",
+  "removexattr",
+  "getxattr",
+  "listxattr",
 ];
 
 const ACTION_SET: ReadonlySet<string> = new Set(ACTION_OPS);

@@ -3,8 +3,12 @@
  * (and, for a decoded log, what the producer wrote).
  *
  * Events filemon has no record for (mkdir, rmdir, truncate, chmod, chown,
- * utime, access, readlink) and failed calls (events with `error`) are left
- * out, as the kernel leaves them out; JSON Lines keeps them.
+ * utime, access, readlink, lookup, mknod, the xattr calls) and failed calls
+ * (events with `error`) are left out, as the kernel leaves them out; JSON
+ * Lines keeps them. So are events on a file with no name (`anon`: its `abs`
+ * is no path). A rename that exchanged two files (`exchange`) is written as
+ * a `W` line for each name: filemon has no letter for it, and a graph must
+ * not take it for a rename that leaves `from` gone.
  *
  * @module
  */
@@ -40,12 +44,14 @@ export function formatTime(time: number): string {
 export function formatFilemon(event: TraceEvent): string {
   switch (event.op) {
     case "open":
-      if (event.error !== undefined) return "";
+      if (event.error !== undefined || event.anon) return "";
       if (event.mode === "r") return `R ${event.pid} ${event.path}\n`;
       if (event.mode === "w") return `W ${event.pid} ${event.path}\n`;
       return `R ${event.pid} ${event.path}\nW ${event.pid} ${event.path}\n`;
     case "exec":
-      return event.error !== undefined ? "" : `E ${event.pid} ${event.path}\n`;
+      return event.error !== undefined || event.anon
+        ? ""
+        : `E ${event.pid} ${event.path}\n`;
     case "fork":
       return `F ${event.pid} ${event.child}\n`;
     case "exit":
@@ -61,13 +67,18 @@ export function formatFilemon(event: TraceEvent): string {
         ? ""
         : `L ${event.pid} '${event.from}' '${event.to}'\n`;
     case "rename":
+      // An exchange has no letter: both names were written.
       return event.error !== undefined
         ? ""
+        : event.exchange
+        ? `W ${event.pid} ${event.from}\nW ${event.pid} ${event.to}\n`
         : `M ${event.pid} '${event.from}' '${event.to}'\n`;
     case "openat":
       return `A ${event.pid} ${event.path}\n`;
     case "stat":
-      return event.error !== undefined ? "" : `S ${event.pid} ${event.path}\n`;
+      return event.error !== undefined || event.anon
+        ? ""
+        : `S ${event.pid} ${event.path}\n`;
     case "begin":
       return `# filemon version ${event.version}\n`;
     case "target":

@@ -29,6 +29,7 @@ const PATH_FIELDS = [
   "from_abs",
   "to_abs",
   "text",
+  "name",
 ] as const;
 
 /** Strings that JSON needs no escapes for and that hold no surrogates. */
@@ -162,13 +163,15 @@ function line(event: TraceEvent, nl: boolean): string {
         close(
           modeField(event.mode),
           (event.create ? ',"create":true' : "") +
-            (event.trunc ? ',"trunc":true' : "") + tail(event),
+            (event.trunc ? ',"trunc":true' : "") +
+            (event.tmpfile ? ',"tmpfile":true' : "") +
+            (event.anon ? ',"anon":true' : "") + tail(event),
           nl,
         );
     case "exec":
       return EXEC.of("exec", event.pid) + pathAbs(event.path, event.abs) +
         close(
-          '"',
+          event.anon ? '","anon":true' : '"',
           (event.argv === undefined ? "" : argvJson(event.argv)) + tail(event),
           nl,
         );
@@ -187,9 +190,13 @@ function line(event: TraceEvent, nl: boolean): string {
         '","to":"' + str("to", event.to) + close(
           '"',
           opt("from_abs", event.from_abs) + opt("to_abs", event.to_abs) +
-            (event.op === "link" && event.symbolic !== undefined
-              ? `,"symbolic":${event.symbolic}`
-              : "") +
+            (event.op === "link"
+              ? event.symbolic !== undefined
+                ? `,"symbolic":${event.symbolic}`
+                : ""
+              : (event.exchange ? ',"exchange":true' : "") +
+                (event.noreplace ? ',"noreplace":true' : "") +
+                (event.whiteout ? ',"whiteout":true' : "")) +
             tail(event),
           nl,
         );
@@ -211,10 +218,19 @@ function line(event: TraceEvent, nl: boolean): string {
     case "comment":
       return `{"op":"comment","text":"` + str("text", event.text) +
         close('"', extras, nl);
+    case "mknod":
+      return OTHER.of("mknod", event.pid) + pathAbs(event.path, event.abs) +
+        close(`","type":"${event.type}"`, tail(event), nl);
+    case "setxattr":
+    case "removexattr":
+    case "getxattr":
+    case "listxattr":
+      return OTHER.of(event.op, event.pid) + pathAbs(event.path, event.abs) +
+        close('"', opt("name", event.name) + tail(event), nl);
     default:
       // chdir, unlink, stat and the extra ops: one path.
       return OTHER.of(event.op, event.pid) + pathAbs(event.path, event.abs) +
-        close('"', tail(event), nl);
+        close(event.anon ? '","anon":true' : '"', tail(event), nl);
   }
 }
 
@@ -315,7 +331,7 @@ export class JsonLinesEncoderStream
 }
 
 /** What a field of an event must hold. */
-type Kind = "int" | "num" | "str" | "bool" | "mode" | "argv";
+type Kind = "int" | "num" | "str" | "bool" | "mode" | "argv" | "node";
 
 const KIND_TEST: Record<Kind, (v: unknown) => boolean> = {
   int: (v) => Number.isSafeInteger(v),
@@ -324,6 +340,9 @@ const KIND_TEST: Record<Kind, (v: unknown) => boolean> = {
   bool: (v) => typeof v === "boolean",
   mode: (v) => v === "r" || v === "w" || v === "rw",
   argv: (v) => Array.isArray(v) && v.every((a) => typeof a === "string"),
+  node: (v) =>
+    v === "fifo" || v === "socket" || v === "char" || v === "block" ||
+    v === "file",
 };
 
 const KIND_NAME: Record<Kind, (field: string) => string> = {
@@ -333,15 +352,18 @@ const KIND_NAME: Record<Kind, (field: string) => string> = {
   bool: (f) => `a boolean "${f}"`,
   mode: (f) => `a "${f}" of "r", "w" or "rw"`,
   argv: (f) => `an array of strings "${f}"`,
+  node: (f) => `a "${f}" of "fifo", "socket", "char", "block" or "file"`,
 };
 
 /**
  * Each op's fields, from the README's schema: `name:kind`, with `?` when the
  * field is optional. Fields not listed are let through untouched.
  */
-const PATH_1 = "pid:int path:str abs:str? error:str? time:num?";
+const PATH_1 = "pid:int path:str abs:str? anon:bool? error:str? time:num?";
+const XATTR = "pid:int path:str abs:str? name:str? error:str? time:num?";
 const SCHEMA: Record<TraceEvent["op"], string> = {
-  exec: "pid:int path:str abs:str? argv:argv? error:str? time:num?",
+  exec: "pid:int path:str abs:str? anon:bool? argv:argv? error:str? " +
+    "time:num?",
   fork: "pid:int child:int error:str? time:num?",
   exit: "pid:int status:int signal:int? error:str? time:num?",
   chdir: PATH_1,
@@ -349,9 +371,9 @@ const SCHEMA: Record<TraceEvent["op"], string> = {
   link: "pid:int from:str to:str from_abs:str? to_abs:str? symbolic:bool? " +
     "error:str? time:num?",
   rename: "pid:int from:str to:str from_abs:str? to_abs:str? " +
-    "error:str? time:num?",
+    "exchange:bool? noreplace:bool? whiteout:bool? error:str? time:num?",
   open: "pid:int path:str abs:str? mode:mode create:bool? trunc:bool? " +
-    "error:str? time:num?",
+    "tmpfile:bool? anon:bool? error:str? time:num?",
   openat: "pid:int path:str error:str? time:num?",
   stat: PATH_1,
   rmdir: PATH_1,
@@ -362,6 +384,12 @@ const SCHEMA: Record<TraceEvent["op"], string> = {
   utime: PATH_1,
   access: PATH_1,
   readlink: PATH_1,
+  lookup: PATH_1,
+  mknod: "pid:int path:str abs:str? type:node error:str? time:num?",
+  setxattr: XATTR,
+  removexattr: XATTR,
+  getxattr: XATTR,
+  listxattr: XATTR,
   begin: "version:int",
   target: "pid:int",
   start: "time:num",

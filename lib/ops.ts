@@ -6,7 +6,14 @@
  * @module
  */
 
-/** Classes of operations a user can ask for (`--ops`). */
+/**
+ * Classes of operations a user can ask for (`--ops`). Besides the calls
+ * their names say: `mkdir` also asks for mknod/mknodat (mkfifo, device
+ * nodes) and bind of a Unix socket path (nodes made in a directory);
+ * `chmod` for setxattr and removexattr (ACLs, capabilities, labels: the
+ * file's attributes); `probe` for getxattr, listxattr and O_PATH opens
+ * (`lookup`: the path looked up, nothing read).
+ */
 export type OpClass =
   | "read"
   | "write"

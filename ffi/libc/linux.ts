@@ -79,6 +79,11 @@ const SYMBOLS = {
   },
   // int faccessat(int dirfd, const char *pathname, int mode, int flags);  (faccessat2 with flags)
   faccessat: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  // ssize_t getxattr(const char *path, const char *name, void *value, size_t size);
+  getxattr: {
+    parameters: ["buffer", "buffer", "buffer", "usize"],
+    result: "i32",
+  },
   // pid_t gettid(void);
   gettid: { parameters: [], result: "i32" },
 } as const;

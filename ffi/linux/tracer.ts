@@ -52,6 +52,7 @@ import {
   SyscallEvents,
 } from "./syscall_events.ts";
 import { ProcTracee } from "./tracee_memory.ts";
+import { lostPrivileges } from "./privileged_exec.ts";
 import {
   __WALL,
   decodeWaitStatus,
@@ -143,6 +144,10 @@ export class LinuxTracer implements Backend {
   #lastSigint = -Infinity;
   #processes = 0;
   #stops = 0;
+  /** Said once a run (see `TraceResult.warnings`). */
+  #warnings: string[] = [];
+  /** Whether a program that lost its setuid/setgid/capabilities was named. */
+  #privilegesNoted = false;
   #timing = false;
   #counts = { waits: 0, ptrace: 0, events: 0, waitMs: 0 };
   #req!: TraceRequest;
@@ -240,6 +245,7 @@ export class LinuxTracer implements Backend {
       processes: this.#processes,
       stops: this.#stops,
       stats,
+      warnings: this.#warnings.length === 0 ? undefined : this.#warnings,
     };
   }
 
@@ -532,7 +538,13 @@ export class LinuxTracer implements Backend {
     }
     const error = isError ? errnoName(-rval) : undefined;
     if (error === undefined || this.#req.failed) {
-      const event = this.#events.exit(tid, thread.tgid, pending, error);
+      const event = this.#events.exit(
+        tid,
+        thread.tgid,
+        pending,
+        error,
+        isError ? undefined : rval,
+      );
       if (event !== undefined) this.#emit(event);
     }
     this.#resume(tid, thread, 0);
@@ -618,7 +630,25 @@ export class LinuxTracer implements Backend {
       pending.exec.pid = thread.tgid;
       this.#emit(pending.exec);
     }
+    if (!this.#privilegesNoted) this.#notePrivileges(tid, pending);
     this.#ptrace(PTRACE_CONT, tid, 0);
+  }
+
+  /**
+   * A setuid, setgid or file-capability program runs without those
+   * privileges under the trace (no_new_privs): say so, once a run.
+   */
+  #notePrivileges(tid: number, pending: PendingCall | undefined): void {
+    const lost = lostPrivileges(tid);
+    if (lost === undefined) return;
+    this.#privilegesNoted = true;
+    const exec = pending?.exec;
+    const program = exec?.abs ?? exec?.path ?? `process ${tid}`;
+    this.#warnings.push(
+      `${program} is ${lost} but ran without those privileges: a traced ` +
+        `process cannot gain privileges (no_new_privs); run it untraced if ` +
+        `it needs them`,
+    );
   }
 
   #exited(tid: number, code: number, signal: number): void {

@@ -195,6 +195,9 @@ export async function traceCommand(
     });
     exitCode = result.exitCode;
     if (result.stats !== undefined) printError(io, statsLine(result));
+    for (const w of result.warnings ?? []) {
+      printError(io, `filemon: warning: ${w}`);
+    }
     if (graph !== undefined) {
       const kind = format.slice("graph-".length) as GraphFormat;
       out.write(renderGraph(graph.finish(), kind, graphOpts));

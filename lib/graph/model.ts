@@ -282,6 +282,15 @@ export class GraphBuilder {
         return;
       case "exec": {
         const p = this.#proc(event.pid);
+        if (event.anon) {
+          // A memfd or deleted file: no file to depend on.
+          if (event.error !== undefined) return;
+          p.program = event.abs ?? event.path;
+          p.argv = event.argv;
+          p.execed = true;
+          p.cwd = p.current;
+          return;
+        }
         const f = this.#file(p, event.path, event.abs);
         if (event.error !== undefined) return this.#failed(p, f, event.error);
         this.#read(p, f, EXEC);
@@ -300,6 +309,7 @@ export class GraphBuilder {
       }
       case "open": {
         const p = this.#proc(event.pid);
+        if (event.anon) return; // an O_TMPFILE or deleted file: no path
         const f = this.#file(p, event.path, event.abs);
         if (event.error !== undefined) return this.#failed(p, f, event.error);
         f.exists = true;
@@ -335,17 +345,28 @@ export class GraphBuilder {
       case "chmod":
       case "chown":
       case "utime":
-      case "truncate": {
+      case "truncate":
+      case "lookup":
+      case "getxattr":
+      case "listxattr":
+      case "setxattr":
+      case "removexattr":
+      case "mknod": {
         const p = this.#proc(event.pid);
+        if (event.anon) return;
         const f = this.#file(p, event.path, event.abs);
         if (event.error !== undefined) return this.#failed(p, f, event.error);
         f.exists = true;
-        if (event.op === "truncate") this.#write(p, f, WRITE);
-        else if (event.op === "mkdir") {
+        // mknod (a FIFO, a device, a socket's path): the process made it.
+        if (event.op === "truncate" || event.op === "mknod") {
+          this.#write(p, f, WRITE);
+        } else if (event.op === "mkdir") {
           f.directory = true;
           this.#mark(p, f, MKDIR);
         } else if (
-          event.op === "chmod" || event.op === "chown" || event.op === "utime"
+          event.op === "chmod" || event.op === "chown" ||
+          event.op === "utime" || event.op === "setxattr" ||
+          event.op === "removexattr"
         ) {
           this.#mark(p, f, ATTR);
         } else this.#mark(p, f, PROBE);
@@ -456,6 +477,18 @@ export class GraphBuilder {
       this.#moves.set(key, { kind, process: p.id, from: from.id, to: to.id });
     }
     if (from === to) return;
+    if (event.op === "rename" && event.exchange) {
+      // Both names stay; each now has the other's file.
+      const fromProducers = from.producers;
+      from.producers = to.producers.slice();
+      to.producers = fromProducers.slice();
+      for (const f of [from, to]) {
+        if (!f.producers.includes(p.id)) f.producers.push(p.id);
+        f.exists = true;
+        this.#write(p, f, RENAME, false);
+      }
+      return;
+    }
     const carried = symbolic ? [] : from.producers.slice();
     if (!carried.includes(p.id)) carried.push(p.id);
     endGeneration(to);

@@ -704,7 +704,8 @@ function short(path: string): string {
   return path.length > 60 ? `${path.slice(0, 20)}...(${path.length})` : path;
 }
 
-type OpenEvent = Extract<TraceEvent, { op: "open" }>;
+/** An open, or an O_PATH open (a lookup: it reads nothing). */
+type OpenEvent = Extract<TraceEvent, { op: "open" | "lookup" }>;
 
 /** A temporary directory with the program built in it. */
 async function prepare(): Promise<string> {
@@ -746,7 +747,9 @@ async function traceAll(
   return {
     run: traced,
     cases: parseCases(traced.stdout),
-    opens: events.filter((e): e is OpenEvent => e.op === "open"),
+    opens: events.filter((e): e is OpenEvent =>
+      e.op === "open" || e.op === "lookup"
+    ),
   };
 }
 

@@ -487,6 +487,19 @@ function straceTree(
         case "mkdirat":
           n.events.push(`mkdir ${abs(a[1], a[0])}`);
           break;
+        case "mknod":
+          n.events.push(`mknod ${abs(a[0])}`);
+          break;
+        case "mknodat":
+          n.events.push(`mknod ${abs(a[1], a[0])}`);
+          break;
+        case "bind": {
+          // A Unix socket's path makes a file (not an abstract name: @"...").
+          const sun = /sa_family=AF_UNIX, sun_path=("(?:[^"\\]|\\.)*")/
+            .exec(a[1] ?? "");
+          if (sun !== null) n.events.push(`mknod ${abs(sun[1])}`);
+          break;
+        }
         case "rename":
           n.events.push(`rename ${abs(a[0])} -> ${abs(a[1])}`);
           break;
@@ -588,6 +601,7 @@ function filemonTree(text: string): FilemonTrace {
       case "unlink":
       case "rmdir":
       case "mkdir":
+      case "mknod":
         n.events.push(`${e.op} ${p(e.abs, e.path)}`);
         break;
       case "rename":

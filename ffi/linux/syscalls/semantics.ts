@@ -27,6 +27,13 @@ export type CallOp =
   | "stat"
   | "access"
   | "readlink"
+  | "open_handle"
+  | "mknod"
+  | "bind"
+  | "setxattr"
+  | "removexattr"
+  | "getxattr"
+  | "listxattr"
   | "taint"
   | "deny";
 
@@ -41,7 +48,7 @@ export interface SyscallSpec {
   readonly path?: number;
   /** An fd argument naming the file itself (fchdir). */
   readonly fd?: number;
-  /** open(2) flags. */
+  /** open(2) flags (open_by_handle_at's too); renameat2's RENAME_* flags. */
   readonly flags?: number;
   /** openat2's `struct open_how *` (flags are its first 64-bit field). */
   readonly how?: number;
@@ -57,9 +64,18 @@ export interface SyscallSpec {
   readonly text?: number;
   /** execve's argv. */
   readonly argv?: number;
+  /** mknod's mode (its S_IF* bits say what kind of node). */
+  readonly mode?: number;
+  /** An extended attribute's name (the xattr calls). */
+  readonly name?: number;
+  /** bind's `struct sockaddr *`, and (`addrLen`) its length. */
+  readonly addr?: number;
+  /** bind's address length. */
+  readonly addrLen?: number;
 }
 
-const OPEN: readonly OpClass[] = ["read", "write"];
+/** Opens: reads and writes, and lookups (O_PATH opens, recorded as probes). */
+const OPEN: readonly OpClass[] = ["read", "write", "probe"];
 
 /** Linux open(2) and *at(2) flag bits used here (same on x86 and arm64). */
 export const O_ACCMODE = 3;
@@ -67,6 +83,18 @@ export const O_WRONLY = 1;
 export const O_RDWR = 2;
 export const O_CREAT = 0x40;
 export const O_TRUNC = 0x200;
+export const O_DIRECTORY = 0x10000;
+/** O_PATH: an fd that only names the file (no read, no write). */
+export const O_PATH = 0x200000;
+/** O_TMPFILE without its O_DIRECTORY bit (`__O_TMPFILE`). */
+export const O_TMPFILE_BIT = 0x400000;
+/** openat2's `struct open_how` resolve bits. */
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+/** renameat2's flags. */
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
 export const AT_FDCWD = -100;
 export const AT_REMOVEDIR = 0x200;
 export const AT_EMPTY_PATH = 0x1000;
@@ -78,7 +106,7 @@ export const SYSCALLS = {
   openat2: { op: "open", classes: OPEN, dirfd: 0, path: 1, how: 2 },
   creat: {
     op: "open",
-    classes: OPEN,
+    classes: ["read", "write"],
     path: 0,
     fixedFlags: O_WRONLY | O_CREAT | O_TRUNC,
   },
@@ -103,13 +131,15 @@ export const SYSCALLS = {
   },
   rmdir: { op: "rmdir", classes: ["rmdir"], path: 0 },
   link: { op: "link", classes: ["link"], path: 0, path2: 1 },
+  // linkat also makes the name of an O_TMPFILE file: a write.
   linkat: {
     op: "link",
-    classes: ["link"],
+    classes: ["link", "write"],
     dirfd: 0,
     path: 1,
     dirfd2: 2,
     path2: 3,
+    atFlags: 4,
   },
   symlink: { op: "symlink", classes: ["link"], text: 0, path2: 1 },
   symlinkat: {
@@ -135,6 +165,7 @@ export const SYSCALLS = {
     path: 1,
     dirfd2: 2,
     path2: 3,
+    flags: 4,
   },
   mkdir: { op: "mkdir", classes: ["mkdir"], path: 0 },
   mkdirat: { op: "mkdir", classes: ["mkdir"], dirfd: 0, path: 1 },
@@ -209,6 +240,52 @@ export const SYSCALLS = {
   },
   readlink: { op: "readlink", classes: ["probe"], path: 0 },
   readlinkat: { op: "readlink", classes: ["probe"], dirfd: 0, path: 1 },
+  // open_by_handle_at(mount_fd, handle, flags): no path; the file is known
+  // from the fd it returns.
+  open_by_handle_at: { op: "open_handle", classes: OPEN, flags: 2 },
+  mknod: { op: "mknod", classes: ["mkdir"], path: 0, mode: 1 },
+  mknodat: { op: "mknod", classes: ["mkdir"], dirfd: 0, path: 1, mode: 2 },
+  // bind(fd, addr, len): an AF_UNIX address with a path makes a socket file.
+  bind: { op: "bind", classes: ["mkdir"], addr: 1, addrLen: 2 },
+  setxattr: { op: "setxattr", classes: ["chmod"], path: 0, name: 1 },
+  lsetxattr: { op: "setxattr", classes: ["chmod"], path: 0, name: 1 },
+  setxattrat: {
+    op: "setxattr",
+    classes: ["chmod"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 2,
+    name: 3,
+  },
+  removexattr: { op: "removexattr", classes: ["chmod"], path: 0, name: 1 },
+  lremovexattr: { op: "removexattr", classes: ["chmod"], path: 0, name: 1 },
+  removexattrat: {
+    op: "removexattr",
+    classes: ["chmod"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 2,
+    name: 3,
+  },
+  getxattr: { op: "getxattr", classes: ["probe"], path: 0, name: 1 },
+  lgetxattr: { op: "getxattr", classes: ["probe"], path: 0, name: 1 },
+  getxattrat: {
+    op: "getxattr",
+    classes: ["probe"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 2,
+    name: 3,
+  },
+  listxattr: { op: "listxattr", classes: ["probe"], path: 0 },
+  llistxattr: { op: "listxattr", classes: ["probe"], path: 0 },
+  listxattrat: {
+    op: "listxattr",
+    classes: ["probe"],
+    dirfd: 0,
+    path: 1,
+    atFlags: 2,
+  },
   // io_uring can open files with no syscall per open: refused with ENOSYS
   // so programs fall back to the calls above.
   io_uring_setup: { op: "deny", classes: [] },

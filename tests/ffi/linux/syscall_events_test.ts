@@ -1105,3 +1105,252 @@ Deno.test("paths are the strings read at entry, whatever memory holds at exit", 
     to_abs: "/home/u/b",
   });
 });
+
+// --- what calls mean (issue #9: renameat2 flags, O_PATH, O_TMPFILE, fds) ----
+
+Deno.test("renameat2's flags: exchange, noreplace and whiteout are marked", () => {
+  const { t, events } = setup();
+  const a = t.put("a");
+  const b = t.put("b");
+  const base = {
+    op: "rename",
+    pid: PID,
+    from: "a",
+    to: "b",
+    from_abs: "/home/u/a",
+    to_abs: "/home/u/b",
+  };
+  assertEquals(run(events, "renameat2", [FDCWD, a, FDCWD, b, 2]), {
+    ...base,
+    exchange: true,
+  });
+  assertEquals(run(events, "renameat2", [FDCWD, a, FDCWD, b, 1], "EEXIST"), {
+    ...base,
+    noreplace: true,
+    error: "EEXIST",
+  });
+  assertEquals(run(events, "renameat2", [FDCWD, a, FDCWD, b, 4]), {
+    ...base,
+    whiteout: true,
+  });
+  assertEquals(run(events, "renameat2", [FDCWD, a, FDCWD, b, 0]), base);
+});
+
+Deno.test("an O_PATH open is a lookup under probe, nothing under read or write", () => {
+  const O_PATH = 0x200000;
+  const { t, events } = setup();
+  const args = [FDCWD, t.put("f"), O_PATH | O_WRONLY];
+  assertEquals(run(events, "openat", args), {
+    op: "lookup",
+    pid: PID,
+    path: "f",
+    abs: "/home/u/f",
+  });
+  const rw = setup(["read", "write"]);
+  assertEquals(
+    run(rw.events, "openat", [FDCWD, rw.t.put("f"), O_PATH]),
+    undefined,
+  );
+});
+
+Deno.test("O_TMPFILE: the file opened is the fd's nameless file, not the directory", () => {
+  const O_TMPFILE = 0x400000 | 0x10000;
+  const { t, events } = setup();
+  t.fd(5, "/home/u/#123 (deleted)");
+  const p = events.enter(
+    TID,
+    PID,
+    call("openat"),
+    six([FDCWD, t.put("."), O_TMPFILE | O_WRONLY | O_CREAT]),
+  );
+  assertEquals(events.exit(TID, PID, p, undefined, 5), {
+    op: "open",
+    pid: PID,
+    path: ".",
+    abs: "/home/u/#123 (deleted)",
+    mode: "w",
+    tmpfile: true,
+    anon: true,
+  });
+});
+
+Deno.test("linkat of a nameless file (AT_EMPTY_PATH) is a write of the new name", () => {
+  const { t, events } = setup();
+  t.fd(5, "/home/u/#123 (deleted)");
+  assertEquals(
+    run(events, "linkat", [5, t.put(""), FDCWD, t.put("out"), AT_EMPTY_PATH]),
+    {
+      op: "open",
+      pid: PID,
+      path: "out",
+      abs: "/home/u/out",
+      mode: "w",
+      create: true,
+    },
+  );
+  // A file that has a name: a hard link, as before.
+  t.fd(6, "/home/u/named");
+  assertEquals(
+    run(events, "linkat", [6, t.put(""), FDCWD, t.put("out2"), AT_EMPTY_PATH]),
+    {
+      op: "link",
+      pid: PID,
+      from: "",
+      to: "out2",
+      from_abs: "/home/u/named",
+      to_abs: "/home/u/out2",
+      symbolic: false,
+    },
+  );
+});
+
+Deno.test("a path through /proc/self/fd/N, /proc/thread-self/fd/N or /dev/fd/N is the fd's file", () => {
+  const { t, events } = setup();
+  t.fd(3, "/data/in.txt");
+  t.fds.set(`${PID}/4`, "/data/dir");
+  t.fd(7, "pipe:[99]");
+  const open = (path: string) =>
+    run(events, "openat", [FDCWD, t.put(path), O_RDONLY]);
+  assertEquals(open("/proc/thread-self/fd/3"), {
+    op: "open",
+    pid: PID,
+    path: "/proc/thread-self/fd/3",
+    abs: "/data/in.txt",
+    mode: "r",
+  });
+  // /proc/self is the process: its table, read through the thread if need be.
+  assertEquals((open("/dev/fd/4/x") as { abs?: string }).abs, "/data/dir/x");
+  assertEquals(
+    (open("/proc/self/fd/3") as { abs?: string }).abs,
+    "/data/in.txt",
+  );
+  // A pipe is no file: the path stays as it is.
+  assertEquals(
+    (open("/proc/self/fd/7") as { abs?: string }).abs,
+    "/proc/self/fd/7",
+  );
+});
+
+Deno.test("openat2 RESOLVE_IN_ROOT resolves / and .. inside the dirfd", () => {
+  const { t, events } = setup();
+  t.fd(9, "/w/sub");
+  const how = 0x7ffc0000;
+  t.words.set(how, O_RDONLY);
+  t.words.set(how + 16, 0x10);
+  assertEquals(run(events, "openat2", [9, t.put("/b"), how, 24]), {
+    op: "open",
+    pid: PID,
+    path: "/b",
+    abs: "/w/sub/b",
+    mode: "r",
+  });
+  assertEquals(
+    (run(events, "openat2", [9, t.put("../../c"), how, 24]) as {
+      abs?: string;
+    }).abs,
+    "/w/sub/c",
+  );
+});
+
+Deno.test("mknod makes a node of its mode's type; bind an AF_UNIX path, cut at its length", () => {
+  const { t, events } = setup();
+  assertEquals(run(events, "mknodat", [FDCWD, t.put("p"), 0o010644, 0]), {
+    op: "mknod",
+    pid: PID,
+    path: "p",
+    abs: "/home/u/p",
+    type: "fifo",
+  });
+  const addr = t.put("sockXYZ");
+  // sun_family (AF_UNIX) in the first word; sun_path at addr + 2.
+  t.words.set(addr, 1);
+  t.memory.set(addr + 2, "sockXYZ");
+  assertEquals(run(events, "bind", [3, addr, 2 + 4]), {
+    op: "mknod",
+    pid: PID,
+    path: "sock",
+    abs: "/home/u/sock",
+    type: "socket",
+  });
+  // An abstract name (leading NUL) and another family make no event.
+  t.memory.set(addr + 2, "");
+  assertEquals(run(events, "bind", [3, addr, 12]), undefined);
+  t.words.set(addr, 2);
+  assertEquals(run(events, "bind", [3, addr, 16]), undefined);
+});
+
+Deno.test("xattr calls carry the attribute's name; *xattrat on an fd makes none", () => {
+  const { t, events } = setup();
+  assertEquals(
+    run(events, "lsetxattr", [t.put("f"), t.put("user.a"), 0, 1, 0], "EPERM"),
+    {
+      op: "setxattr",
+      pid: PID,
+      path: "f",
+      abs: "/home/u/f",
+      name: "user.a",
+      error: "EPERM",
+    },
+  );
+  assertEquals(run(events, "listxattr", [t.put("f"), 0, 0]), {
+    op: "listxattr",
+    pid: PID,
+    path: "f",
+    abs: "/home/u/f",
+  });
+  assertEquals(
+    run(events, "removexattrat", [
+      4,
+      t.put(""),
+      AT_EMPTY_PATH,
+      t.put("user.a"),
+    ]),
+    undefined,
+  );
+});
+
+Deno.test("open_by_handle_at: the file its returned fd has open; none when it failed", () => {
+  const { t, events } = setup();
+  t.fd(8, "/data/h.txt");
+  const p = events.enter(
+    TID,
+    PID,
+    call("open_by_handle_at"),
+    six([3, 0x5000, O_RDONLY]),
+  );
+  assertEquals(events.exit(TID, PID, p, undefined, 8), {
+    op: "open",
+    pid: PID,
+    path: "/data/h.txt",
+    abs: "/data/h.txt",
+    mode: "r",
+  });
+  assertEquals(events.exit(TID, PID, p, "ESTALE"), undefined);
+});
+
+Deno.test("exec of a memfd (execveat AT_EMPTY_PATH, /proc/self/fd/N) is anon", () => {
+  const { t, events } = setup();
+  t.fd(5, "/memfd:x (deleted)");
+  t.fds.set(`${PID}/5`, "/memfd:x (deleted)");
+  const a = events.enter(
+    TID,
+    PID,
+    call("execveat"),
+    six([5, t.put(""), 0, 0, AT_EMPTY_PATH]),
+  );
+  assertEquals(a.exec, {
+    op: "exec",
+    pid: PID,
+    path: "",
+    abs: "/memfd:x (deleted)",
+    anon: true,
+  });
+  const b = events.enter(
+    TID,
+    PID,
+    call("execve"),
+    six([t.put("/proc/self/fd/5"), 0, 0]),
+  );
+  assertEquals(b.exec?.anon, true);
+  assertEquals(b.exec?.abs, "/memfd:x (deleted)");
+});
