@@ -118,7 +118,12 @@ export function pathFromBase64(b64: string): string {
 /**
  * Joins `path` to `base` (when relative) and normalizes `.`, `..` and
  * repeated slashes lexically, the way a log reader must: the file system as
- * it was is not there to ask.
+ * it was is not there to ask. `..` never climbs above `root` (a chrooted
+ * process's root, as the tracer sees it): an absolute `path` starts there.
+ * `base` must be `root` or below it.
+ *
+ * Lexical `..` is only exact where no name before it is a symlink; the
+ * tracer looks such a prefix up for real first (see `splitAtDotDot`).
  *
  * @example
  * ```ts
@@ -127,10 +132,27 @@ export function pathFromBase64(b64: string): string {
  * assertEquals(resolvePath("/usr/src", "../lib/./x.h"), "/usr/lib/x.h");
  * assertEquals(resolvePath("/a", "/b//c/"), "/b/c");
  * assertEquals(resolvePath("/w", "x"), "/w/x");
+ * assertEquals(resolvePath("/jail/home", "../../../etc/passwd", "/jail"), "/jail/etc/passwd");
+ * assertEquals(resolvePath("/jail/home", "/etc/passwd", "/jail"), "/jail/etc/passwd");
  * ```
  */
-export function resolvePath(base: string, path: string): string {
-  const full = path.charCodeAt(0) === 0x2f ? path : `${base}/${path}`;
+export function resolvePath(base: string, path: string, root = "/"): string {
+  const absolute = path.charCodeAt(0) === 0x2f;
+  if (root !== "/" && root !== "") {
+    const inner = absolute
+      ? path
+      : base === root
+      ? path
+      : base.startsWith(root + "/")
+      ? `${base.slice(root.length)}/${path}`
+      : undefined;
+    // A base outside the root (a directory fd opened before chroot): `..`
+    // is not held there.
+    if (inner === undefined) return resolvePath(base, path);
+    const under = resolvePath("/", inner);
+    return under === "/" ? root : root + under;
+  }
+  const full = absolute ? path : `${base}/${path}`;
   if (isNormal(full)) return full;
   const out: string[] = [];
   for (const part of full.split("/")) {
@@ -139,6 +161,52 @@ export function resolvePath(base: string, path: string): string {
     else out.push(part);
   }
   return "/" + out.join("/");
+}
+
+/**
+ * Where lexical folding of `path` stops being exact: `dir` is the path up
+ * to the last name that a `..` follows (that name may be a symlink, so
+ * `dir` must be looked up on the file system), `rest` is what follows it,
+ * which folds lexically onto `dir`'s real path. Undefined when no `..`
+ * follows a name: then the whole path folds lexically onto its (real)
+ * base directory.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { splitAtDotDot } from "./path.ts";
+ * assertEquals(splitAtDotDot("link/../data.txt"), { dir: "link", rest: "../data.txt" });
+ * assertEquals(
+ *   splitAtDotDot("/usr/lib/gcc/x/12/../../../../include/stdio.h"),
+ *   { dir: "/usr/lib/gcc/x/12", rest: "../../../../include/stdio.h" },
+ * );
+ * assertEquals(splitAtDotDot("a/../b/./../c"), { dir: "a/../b", rest: "./../c" });
+ * assertEquals(splitAtDotDot("../../x/y"), undefined);
+ * assertEquals(splitAtDotDot("/a/./b//c"), undefined);
+ * ```
+ */
+export function splitAtDotDot(
+  path: string,
+): { dir: string; rest: string } | undefined {
+  if (!path.includes("..")) return undefined;
+  const parts = path.split("/");
+  // The last name (not "", "." or "..") after which, skipping "" and ".",
+  // comes a "..".
+  let cut = -1;
+  let name = -1;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (name >= 0) cut = name;
+      name = -1;
+    } else {
+      name = i;
+    }
+  }
+  if (cut < 0) return undefined;
+  const dir = parts.slice(0, cut + 1).join("/");
+  return { dir: dir === "" ? "/" : dir, rest: parts.slice(cut + 1).join("/") };
 }
 
 /** True when an absolute path has no "//", "/." or trailing "/" to fold. */

@@ -25,6 +25,7 @@ import {
   dirname,
   encodePath,
   resolvePath,
+  splitAtDotDot,
 } from "../../lib/path.ts";
 import type { KnownCall } from "./syscalls/host.ts";
 import { resolveInRoot } from "./in_root.ts";
@@ -123,6 +124,8 @@ export interface PendingCall {
    * Undefined when unreadable or NULL.
    */
   readonly strings: readonly (string | undefined)[];
+  /** A string argument could not be read (its pointer was not NULL). */
+  unreadable?: boolean;
   /** exec only: read at entry, before the address space is replaced. */
   exec?: ExecEvent;
 }
@@ -141,8 +144,9 @@ export interface PendingCall {
  *   readU32: () => 0,
  *   readArgv: () => [],
  *   cwd: () => "/work",
- *   setCwd: () => {},
+ *   root: () => "/",
  *   fdPath: () => undefined,
+ *   realDir: () => undefined,
  * };
  * const events = new SyscallEvents(tracee, new Set(["read", "write"]));
  * const openat = new SyscallIndex(hostTables("x86_64")).lookup(0xc000003e, 257)!;
@@ -157,6 +161,11 @@ export interface PendingCall {
 export class SyscallEvents {
   #tracee: Tracee;
   #ops: ReadonlySet<OpClass>;
+  /**
+   * Paths whose directory could not be read (a process closed to filemon,
+   * a directory fd gone): recorded without `abs`.
+   */
+  unresolved = 0;
 
   constructor(tracee: Tracee, ops: ReadonlySet<OpClass>) {
     this.#tracee = tracee;
@@ -175,11 +184,14 @@ export class SyscallEvents {
       args,
       strings: this.#readStrings(tid, call.spec, args),
     };
-    if (call.spec.op === "chdir") {
-      // A relative chdir is resolved against the directory before the call:
-      // know it now, since /proc will show the new one at the exit.
-      this.#tracee.cwd(tid, pid);
-    } else if (call.spec.op === "exec") {
+    for (const i of [call.spec.path, call.spec.path2, call.spec.text]) {
+      if (
+        i !== undefined && args[i] !== 0 && pending.strings[i] === undefined
+      ) {
+        pending.unreadable = true;
+      }
+    }
+    if (call.spec.op === "exec") {
       pending.exec = this.#readExec(tid, pid, pending);
     }
     return pending;
@@ -319,8 +331,10 @@ export class SyscallEvents {
           ({ path, abs } = this.#path(tid, pid, p, spec.path!, undefined));
           abs = this.#throughFd(tid, pid, abs).abs;
         }
-        if (error === undefined) this.#tracee.setCwd(pid, abs);
         if (path === undefined || !ops.has("chdir")) return undefined;
+        // Once there, the directory is the thread's working directory: its
+        // real path (symlinks and `..` as the kernel took them).
+        if (error === undefined) abs = this.#tracee.cwd(tid, pid) ?? abs;
         return error === undefined
           ? { op: "chdir", pid, path, abs }
           : { op: "chdir", pid, path, abs, error };
@@ -341,9 +355,16 @@ export class SyscallEvents {
         if (from === undefined || second.path === undefined) return undefined;
         let fromAbs: string | undefined;
         if (spec.op === "symlink") {
-          fromAbs = second.abs === undefined
-            ? undefined
-            : resolvePath(dirname(second.abs), from);
+          // The text is looked up from the link's directory.
+          fromAbs = from.charCodeAt(0) === 0x2f
+            ? this.#resolve(tid, pid, from, undefined, p)
+            : this.#resolve(
+              tid,
+              pid,
+              `${dirname(second.path)}/${from}`,
+              spec.dirfd2,
+              p,
+            );
         } else {
           fromAbs = this.#resolve(tid, pid, from, spec.dirfd, p);
           const atFlags = spec.atFlags === undefined ? 0 : args[spec.atFlags];
@@ -459,6 +480,15 @@ export class SyscallEvents {
     return { path, abs: this.#resolve(tid, pid, path, dirfdArg, p) };
   }
 
+  /**
+   * The absolute path `path` names for thread `tid`, as filemon sees it:
+   * from its root (an absolute path; "/" unless it chrooted), else from its
+   * working directory or directory fd, each read now (a renamed directory,
+   * a thread with a directory of its own). `.` and `..` fold as text only
+   * where no name that may be a symlink comes before a `..`: the directory
+   * up to such a name is looked up for real. Undefined (and counted in
+   * `unresolved`) when the directory it starts from cannot be read.
+   */
   #resolve(
     tid: number,
     pid: number,
@@ -466,14 +496,35 @@ export class SyscallEvents {
     dirfdArg: number | undefined,
     p: PendingCall,
   ): string | undefined {
-    if (path.charCodeAt(0) === 0x2f) return resolvePath("/", path);
-    const dirfd = dirfdArg === undefined ? AT_FDCWD : p.args[dirfdArg] | 0;
+    const tracee = this.#tracee;
+    const absolute = path.charCodeAt(0) === 0x2f;
+    const dirfd = absolute || dirfdArg === undefined
+      ? AT_FDCWD
+      : p.args[dirfdArg] | 0;
+    const root = tracee.root(tid);
+    const split = splitAtDotDot(path);
+    if (split !== undefined) {
+      const dir = tracee.realDir(tid, dirfd, split.dir);
+      // Not found: the call failed there; the text is all there is.
+      if (dir !== undefined) return resolvePath(dir, split.rest, root);
+    }
+    if (absolute) {
+      if (root === undefined) {
+        this.unresolved++;
+        return undefined;
+      }
+      return resolvePath(root, path, root);
+    }
     const base = dirfd === AT_FDCWD
-      ? this.#tracee.cwd(tid, pid)
-      : this.#tracee.fdPath(tid, dirfd);
+      ? tracee.cwd(tid, pid)
+      : tracee.fdPath(tid, dirfd);
+    if (base === undefined) {
+      this.unresolved++;
+      return undefined;
+    }
     // A directory fd that is no directory (a pipe: "pipe:[N]") has no path.
-    if (base === undefined || base.charCodeAt(0) !== 0x2f) return undefined;
-    return path === "" ? base : resolvePath(base, path);
+    if (base.charCodeAt(0) !== 0x2f) return undefined;
+    return path === "" ? base : resolvePath(base, path, root);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
  * Reading a traced process: strings and argv from its memory
- * (process_vm_readv, a page at a time), and its working directory and open
- * directories from /proc. `SyscallEvents` reads through the `Tracee`
+ * (process_vm_readv: paths a page at a time, exec's arguments in large
+ * chunks), and its working directory, root and open directories from
+ * /proc, read when needed (a cache would go stale: a directory renamed, a
+ * thread with a working directory of its own). `SyscallEvents` reads through the `Tracee`
  * interface, so it can be tested without a traced process.
  *
  * @module
@@ -10,10 +12,22 @@
 import { decodePath } from "../../lib/path.ts";
 import { addressOf, cstring, libc, setU64 } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
+import { linkPath, realDir } from "./dir_path.ts";
 
 const PATH_MAX = 4096;
 const PAGE = 4096;
-const MAX_ARGS = 65536;
+/**
+ * Bytes read at once for exec's arguments: one argument is at most
+ * MAX_ARG_STRLEN (32 pages) with its NUL, so one read holds any of them.
+ */
+const ARG_CHUNK = 33 * PAGE;
+/**
+ * Arguments read at most. The kernel takes at most 6 MiB of arguments and
+ * pointers (and a quarter of the stack limit), so a successful exec has
+ * far fewer; an exec that fails E2BIG may pass more.
+ */
+const MAX_ARGS = 1 << 22;
+const AT_FDCWD = -100;
 
 /** What the event builder reads from a traced thread `tid` of process `pid`. */
 export interface Tracee {
@@ -21,14 +35,29 @@ export interface Tracee {
   readString(tid: number, addr: number): string | undefined;
   /** The 32-bit unsigned integer at `addr` (0 when unreadable). */
   readU32(tid: number, addr: number): number;
-  /** The NULL-terminated array of strings at `addr`, pointers `size` bytes wide. */
+  /**
+   * The NULL-terminated array of strings at `addr`, pointers `size` bytes
+   * wide, each string whole (up to the kernel's 128 KiB for one argument).
+   */
   readArgv(tid: number, addr: number, size: 4 | 8): string[];
-  /** The process's working directory. */
+  /**
+   * The thread's working directory now, as filemon sees it (what
+   * /proc/TID/cwd leads to: symlinks resolved, outside a chroot), however
+   * long. Each thread's own: threads and processes that share it (and
+   * those that do not, after unshare(CLONE_FS)) are all read right.
+   */
   cwd(tid: number, pid: number): string | undefined;
-  /** Notes a process's new working directory (undefined: look it up next time). */
-  setCwd(pid: number, cwd: string | undefined): void;
-  /** The path of an open file descriptor of the thread. */
+  /** The thread's root directory as filemon sees it: "/" unless it (or an ancestor) chrooted. */
+  root(tid: number): string | undefined;
+  /** The path of an open file descriptor of the thread, however long (a directory). */
   fdPath(tid: number, fd: number): string | undefined;
+  /**
+   * Directory `dir` looked up for real as thread `tid` would (symlinks
+   * followed): a relative one from its directory fd `dirfd` (AT_FDCWD: its
+   * working directory), an absolute one inside its root. Its path as
+   * filemon sees it; undefined when the lookup fails.
+   */
+  realDir(tid: number, dirfd: number, dir: string): string | undefined;
 }
 
 /** Counts of the reads, for `trace --stats`. */
@@ -39,10 +68,11 @@ export interface MemoryStats {
 
 const utf8 = new TextEncoder();
 
-/** Reads traced processes through process_vm_readv and /proc; caches working directories. */
+/** Reads traced processes through process_vm_readv and /proc; caches root directories. */
 export class ProcTracee implements Tracee {
   readonly stats: MemoryStats = { memReads: 0, proc: 0 };
-  #cwd = new Map<number, string>();
+  /** Root directories by thread (they change only by chroot, pivot_root, setns). */
+  #roots = new Map<number, string>();
   // Buffers handed to libc; each is allocated once and never moves.
   #str = new Uint8Array(new ArrayBuffer(PATH_MAX * 2));
   #strView = new DataView(this.#str.buffer);
@@ -52,10 +82,22 @@ export class ProcTracee implements Tracee {
   #localView = new DataView(this.#localIov.buffer);
   #remoteView = new DataView(this.#remoteIov.buffer);
   #link = new Uint8Array(PATH_MAX + 1);
+  #arg = new Uint8Array(new ArrayBuffer(ARG_CHUNK));
+  #argAddr = Number(addressOf(this.#arg));
+  /** What #arg holds: `#argLen` bytes of thread `#argTid` from `#argAt`. */
+  #argTid = 0;
+  #argAt = 0;
+  #argLen = 0;
 
   /** Reads `len` bytes at `addr` into the string buffer at `off`; returns the count. */
-  #readMem(tid: number, addr: number, off: number, len: number): number {
-    setU64(this.#localView, 0, this.#strAddr + off);
+  #readMem(
+    tid: number,
+    addr: number,
+    off: number,
+    len: number,
+    into = this.#strAddr,
+  ): number {
+    setU64(this.#localView, 0, into + off);
     setU64(this.#localView, 8, len);
     setU64(this.#remoteView, 0, addr);
     setU64(this.#remoteView, 8, len);
@@ -107,37 +149,99 @@ export class ProcTracee implements Tracee {
       }
       at += got - (got % size);
     }
+    this.#argLen = 0;
     const argv: string[] = [];
     for (const ptr of ptrs) {
-      const arg = this.readString(tid, ptr);
+      const arg = this.#readArg(tid, ptr);
       if (arg === undefined) break;
       argv.push(arg);
     }
+    this.#argLen = 0;
     return argv;
   }
 
-  cwd(tid: number, pid: number): string | undefined {
-    let cwd = this.#cwd.get(pid);
-    if (cwd === undefined) {
-      cwd = this.#readlink(`/proc/${tid}/cwd`);
-      if (cwd !== undefined) this.#cwd.set(pid, cwd);
+  /**
+   * One argument of exec, whole: arguments usually sit side by side, so
+   * each read takes a large chunk and the next ones come from it.
+   */
+  #readArg(tid: number, ptr: number): string | undefined {
+    if (ptr === 0) return undefined;
+    for (let fresh = false;; fresh = true) {
+      const start = ptr - this.#argAt;
+      if (
+        this.#argTid === tid && this.#argLen > 0 && start >= 0 &&
+        start < this.#argLen
+      ) {
+        const nul = this.#arg.subarray(start, this.#argLen).indexOf(0);
+        if (nul >= 0) return decodePath(this.#arg, start, start + nul);
+        if (fresh) return undefined; // runs into unreadable memory
+      } else if (fresh) {
+        return undefined;
+      }
+      // A fresh read from `ptr`: as much as is readable of a chunk.
+      this.#argTid = tid;
+      this.#argAt = ptr;
+      this.#argLen = Math.max(
+        0,
+        this.#readMem(tid, ptr, 0, ARG_CHUNK, this.#argAddr),
+      );
+      if (this.#argLen === 0) {
+        // The chunk crosses into unmapped memory: up to the page's end.
+        this.#argLen = Math.max(
+          0,
+          this.#readMem(tid, ptr, 0, PAGE - (ptr % PAGE), this.#argAddr),
+        );
+      }
     }
-    return cwd;
   }
 
-  setCwd(pid: number, cwd: string | undefined): void {
-    if (cwd === undefined) this.#cwd.delete(pid);
-    else this.#cwd.set(pid, cwd);
+  cwd(tid: number): string | undefined {
+    this.stats.proc++;
+    return linkPath(`/proc/${tid}/cwd`);
   }
 
-  /** A new process starts in its parent's directory. */
-  inheritCwd(parent: number, child: number): void {
-    const cwd = this.#cwd.get(parent);
-    if (cwd !== undefined) this.#cwd.set(child, cwd);
+  root(tid: number): string | undefined {
+    let root = this.#roots.get(tid);
+    if (root === undefined) {
+      this.stats.proc++;
+      root = linkPath(`/proc/${tid}/root`);
+      if (root !== undefined) this.#roots.set(tid, root);
+    }
+    return root;
+  }
+
+  /** A new thread or process starts with its creator's root. */
+  inheritRoot(parent: number, child: number): void {
+    const root = this.#roots.get(parent);
+    if (root !== undefined) this.#roots.set(child, root);
+  }
+
+  /**
+   * After a chroot, pivot_root or setns: any thread's root may have changed
+   * (they share it with CLONE_FS; pivot_root moves others' too).
+   */
+  forgetRoots(): void {
+    this.#roots.clear();
+  }
+
+  /** A thread ended: its id may come back for another. */
+  forget(tid: number): void {
+    this.#roots.delete(tid);
+  }
+
+  realDir(tid: number, dirfd: number, dir: string): string | undefined {
+    this.stats.proc++;
+    const root = this.root(tid);
+    return realDir(
+      dirfd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${dirfd}`,
+      dir,
+      root === undefined || root === "/" ? undefined : `/proc/${tid}/root`,
+    );
   }
 
   fdPath(tid: number, fd: number): string | undefined {
-    return this.#readlink(`/proc/${tid}/fd/${fd}`);
+    this.stats.proc++;
+    return linkPath(`/proc/${tid}/fd/${fd}`);
   }
 
   /** A clone made a thread of `tgid` when /proc lists it among its tasks. */
@@ -180,11 +284,5 @@ export class ProcTracee implements Tracee {
     const tgid = Number(/^Tgid:\s*(\d+)/m.exec(text)?.[1]);
     const ppid = Number(/^PPid:\s*(\d+)/m.exec(text)?.[1]);
     return tgid > 0 ? { tgid, ppid } : undefined;
-  }
-
-  #readlink(path: string): string | undefined {
-    this.stats.proc++;
-    const n = libc.readlink(cstring(utf8.encode(path)), this.#link, PATH_MAX);
-    return n < 0 ? undefined : decodePath(this.#link, 0, n);
   }
 }

@@ -27,7 +27,11 @@ import type {
   StatEvent,
   TraceEvent,
 } from "../../lib/event.ts";
-import { callsFor, CLONE_NEW_MASK } from "./syscalls/semantics.ts";
+import {
+  callsFor,
+  CLONE_NEW_MASK,
+  type SyscallName,
+} from "./syscalls/semantics.ts";
 import {
   errno,
   errnoName,
@@ -37,6 +41,7 @@ import {
   LibcError,
 } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
+import type { OpClass } from "../../lib/ops.ts";
 import { proc } from "../runtime/process.ts";
 import { spawnSuspended } from "../posix/spawn.ts";
 import { startTicker } from "../posix/ticker.ts";
@@ -97,6 +102,24 @@ const SEIZE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
   PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
   PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
 
+/**
+ * Calls that change a process's root directory (and those sharing it):
+ * traced to their exit, after which the roots read so far are forgotten.
+ */
+const ROOT_CALLS: ReadonlySet<SyscallName> = new Set([
+  "chroot",
+  "pivot_root",
+  "setns",
+]);
+
+/** The calls to stop at for `ops`, and those that change roots. */
+function tracedCalls(
+  ops: ReadonlySet<OpClass>,
+  fastPath = false,
+): Set<SyscallName> {
+  return new Set([...callsFor(ops, fastPath), ...ROOT_CALLS]);
+}
+
 /** One traced thread. */
 interface Thread {
   tgid: number;
@@ -137,6 +160,8 @@ export class LinuxTracer implements Backend {
   /** Children announced by a fork event whose first stop has not come yet. */
   #expected = new Set<number>();
   #root = 0;
+  /** Whether the launcher has exec'd the command. */
+  #rootExeced = false;
   #rootStatus: { code: number; signal: number } | undefined;
   /** A signal that ended the trace after the command's first process exited. */
   #endedBy: string | undefined;
@@ -144,6 +169,8 @@ export class LinuxTracer implements Backend {
   #lastSigint = -Infinity;
   #processes = 0;
   #stops = 0;
+  /** Calls whose path could not be read from the process's memory. */
+  #unreadable = 0;
   /** Said once a run (see `TraceResult.warnings`). */
   #warnings: string[] = [];
   /** Whether a program that lost its setuid/setgid/capabilities was named. */
@@ -193,10 +220,10 @@ export class LinuxTracer implements Backend {
         (ops.has("read") || ops.has("probe")) && FastPath.supported()
       ? FastPath.start(request.failed)
       : undefined;
-    const ptraceOnly = buildFilter(this.#tables, callsFor(request.ops));
+    const ptraceOnly = buildFilter(this.#tables, tracedCalls(request.ops));
     const notify = fast === undefined ? undefined : buildFilter(
       this.#tables,
-      callsFor(request.ops, true),
+      tracedCalls(request.ops, true),
       { notifyReadOnlyOpens: ops.has("read"), notifyProbes: ops.has("probe") },
     );
     // The frame FreeBSD's device writes: the target pid is the tracer's.
@@ -228,6 +255,7 @@ export class LinuxTracer implements Backend {
     const loopStart = performance.now();
     await this.#loop();
     const loopMs = performance.now() - loopStart;
+    this.#noteUnread();
     request.emit({ op: "stop", time: now() });
     request.emit({ op: "bye" });
     const st = this.#rootStatus ?? { code: 1, signal: 0 };
@@ -351,6 +379,39 @@ export class LinuxTracer implements Backend {
       if (pid < 0 && errno() !== EINTR) return; // ECHILD: the launcher is gone
       await new Promise((resolve) => setTimeout(resolve, 1));
       this.#checkFastPath();
+    }
+  }
+
+  /**
+   * Says, in the trace and on stderr, how many calls were not recorded (or
+   * not whole) because a process could not be read: its memory or its
+   * directories are closed to filemon (a process that made itself
+   * non-dumpable, or runs a program filemon may not read, traced by a user
+   * without CAP_SYS_PTRACE).
+   */
+  #noteUnread(): void {
+    const unread = this.#unreadable;
+    const unresolved = this.#events.unresolved;
+    if (unread > 0) {
+      const text =
+        `${unread} call${
+          unread === 1 ? "" : "s"
+        } not recorded: a path could not be read from the process's memory ` +
+        `(a non-dumpable process, prctl(PR_SET_DUMPABLE, 0) or a program ` +
+        `filemon may not read, traced without CAP_SYS_PTRACE)`;
+      this.#req.emit({ op: "comment", text: ` filemon: ${text}` });
+      this.#warnings.push(text);
+    }
+    if (unresolved > 0) {
+      const text =
+        `${unresolved} path${
+          unresolved === 1 ? "" : "s"
+        } recorded without an absolute path: the directory ${
+          unresolved === 1 ? "it starts" : "they start"
+        } from could not be read (a process closed to filemon, or a ` +
+        `directory fd gone)`;
+      this.#req.emit({ op: "comment", text: ` filemon: ${text}` });
+      this.#warnings.push(text);
     }
   }
 
@@ -479,7 +540,10 @@ export class LinuxTracer implements Backend {
     }
     if (call.spec.op === "taint") {
       this.#taint(tid, thread, call);
-      return this.#resume(tid, thread, 0);
+      if (!ROOT_CALLS.has(call.name)) return this.#resume(tid, thread, 0);
+      // To its exit, where the roots it may have changed are forgotten.
+      thread.pending = { call, args: [], strings: [] };
+      return this.#ptrace(PTRACE_SYSCALL, tid, 0);
     }
     const args = callArgs(call.spec, this.#word);
     thread.pending = this.#events.enter(tid, thread.tgid, call, args);
@@ -525,6 +589,10 @@ export class LinuxTracer implements Backend {
     ) {
       return this.#resume(tid, thread, 0);
     }
+    if (pending.call.spec.op === "taint") {
+      this.#tracee.forgetRoots();
+      return this.#resume(tid, thread, 0);
+    }
     const lo = this.#info32[6];
     const hi = this.#info32[7];
     const isError = this.#info[32] !== 0;
@@ -537,6 +605,7 @@ export class LinuxTracer implements Backend {
       return this.#resume(tid, thread, 0);
     }
     const error = isError ? errnoName(-rval) : undefined;
+    if (pending.unreadable && error !== "EFAULT") this.#unreadable++;
     if (error === undefined || this.#req.failed) {
       const event = this.#events.exit(
         tid,
@@ -551,6 +620,15 @@ export class LinuxTracer implements Backend {
   }
 
   #emit(event: TraceEvent): void {
+    // Before it execs the command, the launcher is this tool (a runtime
+    // whose threads may open files while it waits): none of that is the
+    // command's, but its exec attempts along PATH are.
+    if (
+      !this.#rootExeced && event.op !== "exec" &&
+      (event as { pid?: number }).pid === this.#root
+    ) {
+      return;
+    }
     this.#counts.events++;
     const timed = event as { time?: number };
     if (this.#req.timestamps && timed.time === undefined) timed.time = now();
@@ -575,9 +653,9 @@ export class LinuxTracer implements Backend {
     if (known !== undefined) known.tgid = tgid;
     else this.#threads.set(child, { tgid });
     if (this.#fast?.tainted(tid)) this.#fast.setTaint(child, true);
+    this.#tracee.inheritRoot(tid, child);
     if (!isThread) {
       this.#processes++;
-      this.#tracee.inheritCwd(thread.tgid, child);
       this.#emit({ op: "fork", pid: thread.tgid, child });
     }
     if (this.#parked.delete(child)) {
@@ -608,7 +686,7 @@ export class LinuxTracer implements Backend {
     this.#threads.set(child, { tgid: child });
     this.#processes++;
     if (parent !== undefined) {
-      this.#tracee.inheritCwd(parent, child);
+      this.#tracee.inheritRoot(parent, child);
       this.#emit({ op: "fork", pid: parent, child });
     }
     this.#ptrace(PTRACE_CONT, child, 0);
@@ -626,6 +704,7 @@ export class LinuxTracer implements Backend {
       }
     }
     thread.pending = undefined;
+    if (thread.tgid === this.#root) this.#rootExeced = true;
     if (pending?.exec !== undefined && this.#req.ops.has("exec")) {
       pending.exec.pid = thread.tgid;
       this.#emit(pending.exec);
@@ -657,8 +736,8 @@ export class LinuxTracer implements Backend {
     this.#parked.delete(tid);
     if (thread !== undefined && thread.tgid === tid) this.#orphans(tid);
     this.#fast?.setTaint(tid, false);
+    this.#tracee.forget(tid);
     if (thread === undefined || thread.tgid !== tid) return;
-    this.#tracee.setCwd(tid, undefined);
     this.#emit({ op: "exit", pid: tid, status: code, signal });
     if (tid === this.#root) this.#rootStatus = { code, signal };
   }

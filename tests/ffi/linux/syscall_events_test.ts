@@ -46,13 +46,13 @@ const O_RDONLY = 0;
 type Read =
   | ["readU32", number, number]
   | ["readArgv", number, number, 4 | 8]
-  | ["fdPath", number, number]
-  | ["setCwd", number, string | undefined];
+  | ["fdPath", number, number];
 
 /**
  * A traced process as a few maps. `cwd()` behaves like `ProcTracee`'s: it
- * returns the cached directory of the process, else reads "/proc/TID/cwd"
- * (`procCwd`, which a test changes the way the kernel would) and caches it.
+ * reads "/proc/TID/cwd" of the thread each time (`procCwd`, which a test
+ * changes the way the kernel would). `realDir()` answers from `dirs` (what
+ * a lookup on the file system would find; undefined: not found).
  */
 class FakeTracee implements Tracee {
   /** Strings in memory, by address. */
@@ -63,8 +63,12 @@ class FakeTracee implements Tracee {
   readonly argvs = new Map<number, string[]>();
   /** What /proc/TID/cwd shows, by thread. */
   readonly procCwd = new Map<number, string>();
-  /** The working directory cache, by process. */
-  readonly cwdCache = new Map<number, string>();
+  /** Root directories, by thread ("/" when not set). */
+  readonly roots = new Map<number, string>();
+  /** Directories found by a real lookup, by "TID DIRFD DIR". */
+  readonly dirs = new Map<string, string>();
+  /** The real lookups asked for, as "TID DIRFD DIR". */
+  readonly lookups: string[] = [];
   /** What /proc/TID/fd/FD links to, by "TID/FD". */
   readonly fds = new Map<string, string>();
   readonly log: Read[] = [];
@@ -105,19 +109,18 @@ class FakeTracee implements Tracee {
     return [...(this.argvs.get(addr) ?? [])];
   }
 
-  cwd(tid: number, pid: number): string | undefined {
-    let cwd = this.cwdCache.get(pid);
-    if (cwd === undefined) {
-      cwd = this.procCwd.get(tid);
-      if (cwd !== undefined) this.cwdCache.set(pid, cwd);
-    }
-    return cwd;
+  cwd(tid: number): string | undefined {
+    return this.procCwd.get(tid);
   }
 
-  setCwd(pid: number, cwd: string | undefined): void {
-    this.log.push(["setCwd", pid, cwd]);
-    if (cwd === undefined) this.cwdCache.delete(pid);
-    else this.cwdCache.set(pid, cwd);
+  root(tid: number): string | undefined {
+    return this.roots.get(tid) ?? "/";
+  }
+
+  realDir(tid: number, dirfd: number, dir: string): string | undefined {
+    const key = `${tid} ${dirfd} ${dir}`;
+    this.lookups.push(key);
+    return this.dirs.get(key);
   }
 
   fdPath(tid: number, fd: number): string | undefined {
@@ -190,7 +193,6 @@ Deno.test("enter() keeps the call, its arguments and its path strings", () => {
     "a",
   ]);
   assertEquals(t.log, []);
-  assertEquals(t.cwdCache.size, 0);
 });
 
 // --- open ------------------------------------------------------------------
@@ -431,55 +433,59 @@ Deno.test("i386: open and openat with AT_FDCWD as a 32-bit argument", () => {
   );
 });
 
-// --- chdir -----------------------------------------------------------------
+// --- chdir ---------------------------------------------------------------
 
-Deno.test("chdir: a relative path is resolved against the directory before the call", () => {
+/** A chdir to `path` from entry to exit, /proc showing `now` once it succeeded. */
+function chdir(
+  t: FakeTracee,
+  events: SyscallEvents,
+  path: string,
+  now: string,
+  error?: string,
+): TraceEvent | undefined {
+  const pending = events.enter(TID, PID, call("chdir"), six([t.put(path)]));
+  if (error === undefined) t.procCwd.set(TID, now);
+  return events.exit(TID, PID, pending, error);
+}
+
+Deno.test("chdir: abs is the directory the thread is in once there (its real path)", () => {
   const { t, events } = setup();
-  const pending = events.enter(TID, PID, call("chdir"), six([t.put("sub")]));
-  // enter() learned the old directory: /proc now shows the new one.
-  assertEquals(t.cwdCache.get(PID), "/home/u");
-  t.procCwd.set(TID, "/home/u/sub");
-  assertEquals(events.exit(TID, PID, pending, undefined), {
+  // "sub" is a symlink to /data/real: /proc shows where the thread is.
+  assertEquals(chdir(t, events, "sub", "/data/real"), {
     op: "chdir",
     pid: PID,
     path: "sub",
-    abs: "/home/u/sub",
+    abs: "/data/real",
   });
-  assertEquals(t.log, [["setCwd", PID, "/home/u/sub"]]);
-  assertEquals(t.cwd(TID, PID), "/home/u/sub");
   // The next relative open uses the new directory.
   assertEquals(run(events, "open", [t.put("f"), O_RDONLY]), {
     op: "open",
     pid: PID,
     path: "f",
-    abs: "/home/u/sub/f",
+    abs: "/data/real/f",
     mode: "r",
   });
 });
 
 Deno.test("chdir with .. and an absolute path", () => {
   const { t, events } = setup();
-  assertEquals(run(events, "chdir", [t.put("../v/./w")]), {
+  assertEquals(chdir(t, events, "../v/./w", "/home/v/w"), {
     op: "chdir",
     pid: PID,
     path: "../v/./w",
     abs: "/home/v/w",
   });
-  assertEquals(run(events, "chdir", [t.put("/tmp/")]), {
+  assertEquals(chdir(t, events, "/tmp/", "/tmp"), {
     op: "chdir",
     pid: PID,
     path: "/tmp/",
     abs: "/tmp",
   });
-  assertEquals(t.log, [
-    ["setCwd", PID, "/home/v/w"],
-    ["setCwd", PID, "/tmp"],
-  ]);
 });
 
-Deno.test("a failed chdir keeps the directory and carries its error", () => {
+Deno.test("a failed chdir: resolved from the directory it stays in, with its error", () => {
   const { t, events } = setup();
-  assertEquals(run(events, "chdir", [t.put("nope")], "ENOENT"), {
+  assertEquals(chdir(t, events, "nope", "", "ENOENT"), {
     op: "chdir",
     pid: PID,
     path: "nope",
@@ -487,31 +493,28 @@ Deno.test("a failed chdir keeps the directory and carries its error", () => {
     error: "ENOENT",
   });
   assertEquals(t.log, []);
-  assertEquals(t.cwd(TID, PID), "/home/u");
 });
 
 Deno.test("fchdir takes its directory from fdPath", () => {
   const { t, events } = setup();
   t.fd(4, "/var/tmp");
+  t.procCwd.set(TID, "/var/tmp");
   assertEquals(run(events, "fchdir", [4]), {
     op: "chdir",
     pid: PID,
     path: "/var/tmp",
     abs: "/var/tmp",
   });
-  assertEquals(t.log, [["fdPath", TID, 4], ["setCwd", PID, "/var/tmp"]]);
-  assertEquals(t.cwd(TID, PID), "/var/tmp");
+  assertEquals(t.log, [["fdPath", TID, 4]]);
 });
 
-Deno.test("fchdir to an unknown fd forgets the cached directory, no event", () => {
+Deno.test("fchdir to an unknown fd: no event", () => {
   const { t, events } = setup();
-  t.cwdCache.set(PID, "/stale");
   assertEquals(run(events, "fchdir", [8]), undefined);
-  assertEquals(t.log, [["fdPath", TID, 8], ["setCwd", PID, undefined]]);
-  assertEquals(t.cwdCache.has(PID), false);
+  assertEquals(t.log, [["fdPath", TID, 8]]);
 });
 
-Deno.test("a failed fchdir carries its error and keeps the directory", () => {
+Deno.test("a failed fchdir carries its error", () => {
   const { t, events } = setup();
   t.fd(3, "/etc/passwd");
   assertEquals(run(events, "fchdir", [3], "ENOTDIR"), {
@@ -524,10 +527,9 @@ Deno.test("a failed fchdir carries its error and keeps the directory", () => {
   assertEquals(t.log, [["fdPath", TID, 3]]);
 });
 
-Deno.test("chdir without chdir in ops: no event, but the directory is tracked", () => {
+Deno.test("chdir without chdir in ops: no event; later paths use the new directory", () => {
   const { t, events } = setup(["read"]);
-  assertEquals(run(events, "chdir", [t.put("src")]), undefined);
-  assertEquals(t.log, [["setCwd", PID, "/home/u/src"]]);
+  assertEquals(chdir(t, events, "src", "/home/u/src"), undefined);
   assertEquals(run(events, "open", [t.put("main.c"), O_RDONLY]), {
     op: "open",
     pid: PID,
@@ -535,6 +537,141 @@ Deno.test("chdir without chdir in ops: no event, but the directory is tracked", 
     abs: "/home/u/src/main.c",
     mode: "r",
   });
+});
+
+Deno.test("each thread's relative paths start from its own working directory, read at the call", () => {
+  const { t, events } = setup();
+  const other = TID + 1;
+  t.procCwd.set(other, "/srv/other");
+  const mine = events.enter(
+    TID,
+    PID,
+    call("open"),
+    six([t.put("a"), O_RDONLY]),
+  );
+  const its = events.enter(
+    other,
+    PID,
+    call("open"),
+    six([t.put("b"), O_RDONLY]),
+  );
+  assertEquals(events.exit(TID, PID, mine, undefined), {
+    op: "open",
+    pid: PID,
+    path: "a",
+    abs: "/home/u/a",
+    mode: "r",
+  });
+  assertEquals(events.exit(other, PID, its, undefined), {
+    op: "open",
+    pid: PID,
+    path: "b",
+    abs: "/srv/other/b",
+    mode: "r",
+  });
+  // Renamed meanwhile (the kernel follows the directory, /proc shows it).
+  t.procCwd.set(TID, "/home/renamed");
+  assertEquals(run(events, "open", [t.put("c"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "c",
+    abs: "/home/renamed/c",
+    mode: "r",
+  });
+});
+
+Deno.test("a name before .. is looked up for real; .. after that folds onto its real path", () => {
+  const { t, events } = setup();
+  // link -> /data/x/real; /usr/lib/gcc/v -> /opt/gcc/v
+  t.dirs.set(`${TID} ${AT_FDCWD} link`, "/data/x/real");
+  t.dirs.set(`${TID} ${AT_FDCWD} /usr/lib/gcc/v`, "/opt/gcc/v");
+  assertEquals(run(events, "open", [t.put("link/../data.txt"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "link/../data.txt",
+    abs: "/data/x/data.txt",
+    mode: "r",
+  });
+  assertEquals(
+    run(events, "open", [t.put("/usr/lib/gcc/v/../../../include/a.h"), 0]),
+    {
+      op: "open",
+      pid: PID,
+      path: "/usr/lib/gcc/v/../../../include/a.h",
+      abs: "/include/a.h",
+      mode: "r",
+    },
+  );
+  // Leading .. from the (real) working directory folds as text: no lookup.
+  t.lookups.length = 0;
+  assertEquals(run(events, "open", [t.put("../x/y"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "../x/y",
+    abs: "/home/x/y",
+    mode: "r",
+  });
+  assertEquals(t.lookups, []);
+  // Relative to a directory fd: looked up from that fd.
+  t.fd(5, "/w");
+  t.dirs.set(`${TID} 5 l`, "/elsewhere/d");
+  assertEquals(run(events, "openat", [5, t.put("l/../f"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "l/../f",
+    abs: "/elsewhere/f",
+    mode: "r",
+  });
+});
+
+Deno.test("a chrooted thread: absolute paths under its root, .. held there", () => {
+  const { t, events } = setup();
+  t.roots.set(TID, "/srv/jail");
+  t.procCwd.set(TID, "/srv/jail/home");
+  assertEquals(run(events, "open", [t.put("/etc/passwd"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "/etc/passwd",
+    abs: "/srv/jail/etc/passwd",
+    mode: "r",
+  });
+  assertEquals(run(events, "open", [t.put("../../../etc/group"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "../../../etc/group",
+    abs: "/srv/jail/etc/group",
+    mode: "r",
+  });
+});
+
+Deno.test("a directory that cannot be read: no abs, counted", () => {
+  const { t, events } = setup();
+  t.procCwd.delete(TID);
+  assertEquals(run(events, "open", [t.put("f"), O_RDONLY]), {
+    op: "open",
+    pid: PID,
+    path: "f",
+    abs: undefined,
+    mode: "r",
+  });
+  assertEquals(events.unresolved, 1);
+});
+
+Deno.test("symlink text with .. is looked up from the link's real directory", () => {
+  const { t, events } = setup();
+  t.dirs.set(`${TID} ${AT_FDCWD} ld`, "/data/real/sub");
+  assertEquals(
+    run(events, "symlink", [t.put("../target"), t.put("ld/l")]),
+    {
+      op: "link",
+      pid: PID,
+      from: "../target",
+      to: "ld/l",
+      from_abs: "/data/real/target",
+      to_abs: "/home/u/ld/l",
+      symbolic: true,
+    },
+  );
 });
 
 // --- unlink, rmdir ---------------------------------------------------------
