@@ -31,8 +31,13 @@ const CLI: string[] = (Deno.env.get("FILEMON_CLI") ?? "").split(" ")
 /** What `FILEMON_CLI` runs, for test names and messages ("deno" by default). */
 export const CLI_NAME: string = CLI.length === 0 ? "deno" : CLI.join(" ");
 
-/** Whether the executable under test has the fast path (Deno; not yet under Bun). */
-export const FAST_PATH: boolean = CLI.length === 0 || CLI[0].endsWith("deno");
+/**
+ * Whether the executable under test has the fast path: Bun, the binary, and
+ * Deno when it may read the worker's module (`--allow-read`, `-A`).
+ */
+export const FAST_PATH: boolean = CLI.length === 0 ||
+  !CLI[0].endsWith("deno") ||
+  CLI.some((w) => /^(-A|--allow-all|--allow-read)(=|$)/.test(w));
 
 /** The program that runs filemon (argv[0]), as an absolute path (for execv). */
 export const FILEMON: string = CLI.length === 0

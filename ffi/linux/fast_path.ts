@@ -108,6 +108,9 @@ export interface FastCall {
 /** The fast path, once its worker is running. */
 export class FastPath {
   #workers: Server[] = [];
+  #servers = 0;
+  /** Each server's setup, by index, once the launcher is known. */
+  #setups: ServerSetup[] = [];
   #error: string | undefined;
   #ring: Ring;
   #ringBuffer: SharedArrayBuffer;
@@ -136,13 +139,10 @@ export class FastPath {
 
   /**
    * Whether this host can have a fast path: x86_64 or aarch64 Linux, under
-   * Deno with read permission on the worker's module.
+   * Deno with read permission on the worker's module, under Bun, and in the
+   * compiled binary.
    */
   static supported(): boolean {
-    // Under Bun (and its binary) a run now and then ends with the launcher
-    // killed by SIGALRM or a notification never answered: off there until
-    // that is understood.
-    if (proc.runtime === "bun") return false;
     return HOST_SYSCALLS[proc.arch] !== undefined &&
       proc.canStartWorker(WORKER) &&
       STAT_LAYOUT[proc.arch] !== undefined &&
@@ -150,21 +150,31 @@ export class FastPath {
   }
 
   /**
-   * Starts `servers` workers (each serves the listener: while one waits for
-   * a tracee to take its fd, another answers the next open). They load
-   * while the launcher starts.
+   * Starts the first of `servers` workers (each serves the listener: while
+   * one waits for a tracee to take its fd, another answers the next open).
+   * It loads while the launcher starts.
    */
   static start(failed: boolean, servers = 2): FastPath {
     const fast: FastPath = new FastPath(failed);
-    fast.#workers = Array.from(
-      { length: Math.min(servers, MAX_SERVERS) },
-      () =>
-        startWorker(
-          (message) => fast.#error ??= message,
-          () => fast.deliver(),
-        ),
-    );
+    fast.#servers = Math.min(servers, MAX_SERVERS);
+    fast.#startNext();
     return fast;
+  }
+
+  /**
+   * Starts the next server. Each starts once the one before has loaded: the
+   * first loads beside the launcher, the others while the command already
+   * runs (on two cores, loading them all at once delayed the first).
+   */
+  #startNext(): void {
+    if (this.#workers.length >= this.#servers) return;
+    this.#workers.push(startWorker(
+      (message) => this.#error ??= message,
+      () => {
+        this.deliver();
+        this.#startNext();
+      },
+    ));
   }
 
   /** Why a server failed, if one did (the trace cannot go on exactly). */
@@ -189,11 +199,11 @@ export class FastPath {
     };
     // The first takes the listener; the others wait for it. Each gets its
     // setup once it says it has loaded (see `deliver`).
-    this.#workers.forEach((w, index) => {
-      w.setup = index === 0
+    for (let index = 0; index < this.#servers; index++) {
+      this.#setups[index] = index === 0
         ? { ...common, index, ready, go }
         : { ...common, index, ready: -1, go: -1 };
-    });
+    }
     this.deliver();
   }
 
@@ -202,12 +212,13 @@ export class FastPath {
    * worker has loaded was seen to get lost under Bun, now and then.
    */
   deliver(): void {
-    for (const w of this.#workers) {
-      if (w.loaded && w.setup !== undefined) {
-        w.worker.postMessage(w.setup);
-        w.setup = undefined;
+    this.#workers.forEach((w, index) => {
+      const setup = this.#setups[index];
+      if (w.loaded && !w.posted && setup !== undefined) {
+        w.worker.postMessage(setup);
+        w.posted = true;
       }
-    }
+    });
   }
 
   /** Whether the server has taken the listener, or given up (no fast path). */
@@ -326,6 +337,15 @@ export class FastPath {
   async stop(): Promise<boolean> {
     const header = this.#ring.header;
     Atomics.store(header, H_STOP, 1);
+    this.#servers = 0; // no more starts
+    // A server without its setup serves nothing: end it now.
+    for (const w of this.#workers) {
+      if (!w.posted) {
+        w.posted = true;
+        w.worker.terminate();
+        w.finish();
+      }
+    }
     // Servers waiting for the listener, and those in NOTIF_RECV.
     Atomics.compareExchange(header, H_LISTENING, 0, -1);
     Atomics.notify(header, H_LISTENING);
@@ -368,7 +388,8 @@ interface Server {
   worker: Worker;
   done: Promise<void>;
   loaded: boolean;
-  setup?: ServerSetup;
+  posted: boolean;
+  finish: () => void;
 }
 
 function startWorker(
@@ -380,7 +401,13 @@ function startWorker(
   const worker = new Worker(where, { type: "module" });
   let finished!: () => void;
   const done = new Promise<void>((resolve) => finished = resolve);
-  const server: Server = { worker, done, loaded: false };
+  const server: Server = {
+    worker,
+    done,
+    loaded: false,
+    posted: false,
+    finish: finished,
+  };
   worker.onmessage = (e: MessageEvent) => {
     if (e.data.loaded) {
       server.loaded = true;

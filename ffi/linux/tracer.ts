@@ -620,11 +620,12 @@ export class LinuxTracer implements Backend {
   }
 
   #emit(event: TraceEvent): void {
-    // Before it execs the command, the launcher is this tool (a runtime
-    // whose threads may open files while it waits): none of that is the
-    // command's, but its exec attempts along PATH are.
+    // Before it execs the command, the launcher is this tool (Bun's
+    // allocator reads /proc/self/statm while it waits): none of that is the
+    // command's, but its exec attempts along PATH are, and its exit when
+    // there is no command to run.
     if (
-      !this.#rootExeced && event.op !== "exec" &&
+      !this.#rootExeced && event.op !== "exec" && event.op !== "exit" &&
       (event as { pid?: number }).pid === this.#root
     ) {
       return;
