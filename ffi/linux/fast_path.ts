@@ -244,15 +244,19 @@ export class FastPath {
     this.#ring.drain((rec: RingRecord) => {
       if (rec.kind === KIND_OPEN) {
         const path = decodePath(rec.s1);
-        const base = rec.s2;
-        const dir = base === undefined ? undefined : decodePath(base);
-        const abs = path.startsWith("/")
+        // The server's directory: a relative path's base, or the real
+        // directory before a ".." (the path's rest from restAt on).
+        const restAt = rec.b >>> 8;
+        const abs = rec.s2 !== undefined
+          ? resolvePath(
+            decodePath(rec.s2),
+            restAt === 0 ? path : decodePath(rec.s1.subarray(restAt)),
+          )
+          : path.startsWith("/")
           ? resolvePath("/", path)
-          : dir === undefined || !dir.startsWith("/")
-          ? undefined
-          : resolvePath(dir, path);
+          : undefined;
         answered({
-          op: FAST_OPS[rec.b] ?? "open",
+          op: FAST_OPS[rec.b & 0xff] ?? "open",
           tid: rec.tid,
           path,
           abs,

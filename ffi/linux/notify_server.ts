@@ -80,8 +80,9 @@ const PAGE = 4096;
 const AT_FDCWD = -100;
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
-const O_NOFOLLOW = 0o400000;
-const O_DIRECTORY = 0o200000;
+// These two differ on arm64 (the tracee's flags and our libc agree).
+const O_NOFOLLOW = proc.arch === "aarch64" ? 0o100000 : 0o400000;
+const O_DIRECTORY = proc.arch === "aarch64" ? 0o40000 : 0o200000;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
@@ -194,6 +195,9 @@ export class NotifyServer {
   #enc = new TextEncoder();
   #cstrCache = new Map<string, Uint8Array<ArrayBuffer>>();
   #listener = -1;
+  /** The record's directory: its length in #base (0: none), and where the path's rest begins (0: the whole path). */
+  #dirLen = 0;
+  #restAt = 0;
   /** An O_PATH fd of /proc/self/fd (its entries reopen our O_PATH fds). */
   #selfFds = libc.open(cstring("/proc/self/fd"), O_PATH | O_CLOEXEC, 0);
 
@@ -334,9 +338,52 @@ export class NotifyServer {
       if (base < 0) return this.#fallBack(tid);
     }
     try {
+      // The directory the record's abs starts from must be known whole
+      // before answering; where it cannot be (deeper than PATH_MAX), the
+      // ptrace way records the call.
+      if (!this.#findDir(path, base)) return this.#fallBack(tid);
       use(path, base);
     } finally {
       if (base >= 0) close(base);
+    }
+  }
+
+  /**
+   * Sets #dirLen and #restAt for the record of `path` (looked up from
+   * `base`): a relative path starts from the base's real name; a path with
+   * `..` after a name (that name may be a symlink, so `..` cannot be
+   * folded as text) starts from the real name of the directory before that
+   * `..`, and #restAt is where the rest of the path begins. False when that
+   * directory cannot be named (too deep, or not there: the ptrace way).
+   */
+  #findDir(path: Uint8Array, base: number): boolean {
+    const cut = dotDotCut(path);
+    this.#restAt = cut === 0 ? 0 : cut + 1;
+    this.#dirLen = 0;
+    let dir = base;
+    if (cut > 0) {
+      dir = libc.openat(
+        base,
+        cstring(path.subarray(0, cut)),
+        O_PATH | O_DIRECTORY | O_CLOEXEC,
+        0,
+      );
+      if (dir < 0) return false;
+    } else if (base < 0) {
+      return true; // absolute, nothing to resolve against
+    }
+    try {
+      const n = linux.readlinkat(
+        this.#selfFds,
+        this.#cstr(String(dir)),
+        this.#base,
+        PATH_MAX,
+      );
+      if (n <= 0 || n >= PATH_MAX || this.#base[0] !== 0x2f) return false;
+      this.#dirLen = n;
+      return true;
+    } finally {
+      if (dir !== base) close(dir);
     }
   }
 
@@ -349,7 +396,9 @@ export class NotifyServer {
     );
     if (opath < 0) {
       const err = -opath;
-      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid);
+      if (!SHARED_ERRORS.has(err) || this.#mayMeanProc(path)) {
+        return this.#fallBack(tid);
+      }
       return this.#answerError(tid, err, path, base);
     }
     let fd = -1;
@@ -470,7 +519,9 @@ export class NotifyServer {
     const opath = this.#lookUp(base, path.length, nofollow ? O_NOFOLLOW : 0);
     if (opath < 0) {
       const err = -opath;
-      if (!SHARED_ERRORS.has(err)) return this.#fallBack(tid);
+      if (!SHARED_ERRORS.has(err) || this.#mayMeanProc(path)) {
+        return this.#fallBack(tid);
+      }
       return this.#answerError(tid, err, path, base, op);
     }
     try {
@@ -591,26 +642,31 @@ export class NotifyServer {
     tid: number,
     err: number,
     path: Uint8Array,
-    base: number,
+    _base: number,
     op = 0,
   ): number {
-    let dir: Uint8Array | undefined;
-    if (base >= 0) {
-      const n = linux.readlinkat(
-        this.#selfFds,
-        this.#cstr(String(base)),
-        this.#base,
-        PATH_MAX,
-      );
-      if (n > 0) dir = this.#base.subarray(0, n);
-    }
+    const dir = this.#dirLen > 0
+      ? this.#base.subarray(0, this.#dirLen)
+      : undefined;
     const time = performance.timeOrigin + performance.now();
+    const b = op | (this.#restAt << 8);
     for (;;) {
-      const at = this.#ring.put(KIND_OPEN, tid, err, op, time, path, dir);
+      const at = this.#ring.put(KIND_OPEN, tid, err, b, time, path, dir);
       if (at >= 0) return at;
       this.#wakeMain();
       this.#ring.waitForRoom(50);
     }
+  }
+
+  /**
+   * Whether a failed lookup of `path` may have gone through /proc (or
+   * /dev/fd, /dev/std*, links into it), where our own /proc/self is not the
+   * caller's: such a failure is not shared, so the ptrace way makes it.
+   */
+  #mayMeanProc(path: Uint8Array): boolean {
+    return hasBytes(path, PROC) || hasBytes(path, DEV) ||
+      (path[0] !== 0x2f && this.#dirLen > 0 &&
+        hasBytes(this.#base.subarray(0, this.#dirLen), PROC));
   }
 
   /** Asks the main thread to make the tracee run the call the ptrace way. */
@@ -717,4 +773,60 @@ export class NotifyServer {
     }
     return -1; // longer than PATH_MAX: ENAMETOOLONG, the ptrace way
   }
+}
+
+const PROC = new TextEncoder().encode("proc");
+const DEV = new TextEncoder().encode("/dev/");
+
+/** Whether `bytes` contain `part`. */
+function hasBytes(bytes: Uint8Array, part: Uint8Array): boolean {
+  const last = bytes.length - part.length;
+  outer: for (let i = 0; i <= last; i++) {
+    for (let j = 0; j < part.length; j++) {
+      if (bytes[i + j] !== part[j]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Where a path's last name followed (past "." and empty names) by ".."
+ * ends, or 0 when no name is: "a/link/../x" gives 6 ("a/link"), "../x"
+ * and "/a/./x" give 0.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { dotDotCut } from "./notify_server.ts";
+ *
+ * const bytes = (s: string) => new TextEncoder().encode(s);
+ * assertEquals(dotDotCut(bytes("a/link/../x")), 6);
+ * assertEquals(dotDotCut(bytes("/usr/lib/gcc/12/../../crt1.o")), 15);
+ * assertEquals(dotDotCut(bytes("../x")), 0);
+ * assertEquals(dotDotCut(bytes("./a/./x")), 0);
+ * ```
+ */
+export function dotDotCut(path: Uint8Array): number {
+  let cut = 0;
+  let nameEnd = -1;
+  let i = 0;
+  const n = path.length;
+  while (i < n) {
+    if (path[i] === 0x2f) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && path[j] !== 0x2f) j++;
+    const len = j - i;
+    if (len === 2 && path[i] === 0x2e && path[i + 1] === 0x2e) {
+      if (nameEnd >= 0) cut = nameEnd;
+      nameEnd = -1;
+    } else if (len !== 1 || path[i] !== 0x2e) {
+      nameEnd = j;
+    }
+    i = j;
+  }
+  return cut;
 }

@@ -139,6 +139,25 @@ Deno.test({
 
 Deno.test({
   name:
+    "fast path: a /proc path that only the command has (its own task, a /dev/fd it opened) is not answered from the tracer's /proc",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    // cat's own task directory, and an fd only the shell has: the tracer's
+    // /proc/self has neither.
+    const script =
+      "exec 7</dev/null; sh -c 'exec cat /proc/self/task/$$/comm'; cat /dev/fd/7 /dev/fd/7/x 2>&1 | sed \"s/.*: //\"";
+    const plain = await sh(script, dir);
+    const t = await traced(script, dir, ["--failed"]);
+    assertEquals(t.code, plain.code, t.stderr);
+    assertEquals(t.stdout, plain.stdout);
+    assertEquals(t.stdout, "cat\nNot a directory\n");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
     "fast path: inside a chroot, absolute paths are the chroot's (the process leaves the fast path)",
   ignore: !isRoot || !installed("chroot") || !installed("busybox"),
   async fn() {
