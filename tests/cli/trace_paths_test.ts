@@ -564,3 +564,31 @@ int main(int argc, char **argv) {
     }
   },
 });
+
+for (const [mode, flags] of MODES) {
+  Deno.test({
+    name:
+      `paths (${mode}): relative paths after cd, with chdir not among the ops (no chdir stops)`,
+    ignore: !isLinux,
+    async fn() {
+      const dir = await tmp();
+      try {
+        await Deno.mkdir(`${dir}/a/b`, { recursive: true });
+        await Deno.writeTextFile(`${dir}/a/b/in.txt`, "x\n");
+        const r = await traceSh(
+          dir,
+          "cd a && cd b && cat in.txt && echo y > out.txt && cd .. && cat b/out.txt",
+          [...flags, "--ops", "r,w"],
+        );
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(absUnder(r.events, dir), [
+          "open r /a/b/in.txt",
+          "open w /a/b/out.txt",
+          "open r /a/b/out.txt",
+        ]);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

@@ -324,12 +324,14 @@ export const SYSCALLS = {
 /** A call filemon knows. */
 export type SyscallName = keyof typeof SYSCALLS;
 
-/** Calls traced whatever the user asks: exec (the start and E records) and chdir (the cwd cache). */
+/**
+ * Calls traced whatever the user asks: exec (the start and E records).
+ * chdir is not: a relative path is resolved against /proc/TID/cwd at the
+ * call, so no working directory is kept.
+ */
 export const ALWAYS: readonly SyscallName[] = [
   "execve",
   "execveat",
-  "chdir",
-  "fchdir",
 ];
 
 /** The namespace flags of clone(2) (CLONE_NEWNS ... CLONE_NEWNET). */
