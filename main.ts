@@ -3,6 +3,7 @@
  * decode existing filemon(4) logs.
  *
  *     filemon trace [options] -- COMMAND [ARG...]
+ *     filemon bmake [options] [BMAKE ARGS...]
  *     filemon decode [FILE|-] [options]
  *     filemon graph [FILE|-] [options]
  *
@@ -28,6 +29,7 @@ const HELP =
 
 Usage:
   filemon trace [options] -- COMMAND [ARG...]   run COMMAND and trace it
+  filemon bmake [options] [BMAKE ARGS...]       bmake's meta mode with filemon data
   filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
   filemon graph [FILE|-] [options]              a trace's dependency graph
 
@@ -100,6 +102,22 @@ export async function main(argv: string[]): Promise<number> {
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
+        );
+      }
+      case "bmake": {
+        const { bmakeCommand } = await import("./lib/cli/bmake.ts");
+        const { signals } = await import("./ffi/runtime/signals.ts");
+        const { libcFiles } = await import("./ffi/libc/files.ts");
+        const { backendFor } = await import("./ffi/backend_for.ts");
+        const { metaHost, appendFile } = await import(
+          "./ffi/linux/meta_host.ts"
+        );
+        return await bmakeCommand(
+          rest,
+          { files: libcFiles, input: io.input },
+          backendFor,
+          signals,
+          { ...metaHost, appendFile },
         );
       }
       case "graph":
