@@ -24,10 +24,11 @@ import { FilemonDecoder } from "../filemon_decoder.ts";
 import {
   type Graph,
   GraphBuilder,
-  toDot,
-  toJson,
-  toMake,
-  toMermaid,
+  type Hazard,
+  makeText,
+  toDotChunks,
+  toJsonChunks,
+  toMermaidChunks,
 } from "../graph/mod.ts";
 import { JsonLinesDecoder } from "../jsonl.ts";
 
@@ -107,8 +108,75 @@ export function graphOptions(args: ParsedArgs): GraphRenderOptions {
   return options;
 }
 
+function hazardLine(h: Hazard): string {
+  return h.kind === "write-write"
+    ? `write-write ${h.path}: written by pid ${h.pids[0]} and pid ${
+      h.pids[1]
+    }\n`
+    : `read-write ${h.path}: read by pid ${h.pids[0]} ${
+      h.readFirst ? "before" : "after"
+    } pid ${h.pids[1]} wrote it, and the trace shows no order between them\n`;
+}
+
 /**
- * Renders a finished graph.
+ * Renders a finished graph in pieces, so a big graph never becomes one
+ * string. `warn` receives a one-line warning (without the `filemon: `
+ * prefix) when the rendering had to leave something out: with `make`,
+ * files make cannot name.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { GraphBuilder } from "../graph/mod.ts";
+ * import { graphChunks } from "./graph.ts";
+ * const b = new GraphBuilder({ cwd: "/w" });
+ * b.add({ op: "open", pid: 1, path: "a.c", mode: "r" });
+ * b.add({ op: "open", pid: 1, path: "new\nline.c", mode: "r" });
+ * b.add({ op: "open", pid: 1, path: "a.o", mode: "w" });
+ * const warnings: string[] = [];
+ * const text = [...graphChunks(b.finish(), "make", { root: "/w" }, (w) => warnings.push(w))].join("");
+ * assertEquals(text.split("\n").at(-2), "a.o: a.c");
+ * assertEquals(warnings.length, 1);
+ * ```
+ */
+export function* graphChunks(
+  graph: Graph,
+  format: GraphFormat,
+  options: GraphRenderOptions,
+  warn: (message: string) => void = () => {},
+): Generator<string> {
+  switch (format) {
+    case "make": {
+      const m = makeText(graph, options);
+      const n = m.leftOut.length;
+      if (n > 0) {
+        warn(
+          `${n} file${n === 1 ? "" : "s"} left out of the make rules: make ` +
+            `cannot name ${n === 1 ? "it" : "them"} (a newline, ';', a ` +
+            `leading '~' or 'archive(member)' in the name); see the ` +
+            `'# filemon: left out' lines`,
+        );
+      }
+      yield m.text;
+      return;
+    }
+    case "dot":
+      yield* toDotChunks(graph, options);
+      return;
+    case "mermaid":
+      yield* toMermaidChunks(graph, options);
+      return;
+    case "json":
+      yield* toJsonChunks(graph, { summaries: true });
+      return;
+    case "hazards":
+      for (const h of graph.hazards) yield hazardLine(h);
+      return;
+  }
+}
+
+/**
+ * Renders a finished graph as one string (see `graphChunks`).
  *
  * @example
  * ```ts
@@ -126,29 +194,11 @@ export function renderGraph(
   graph: Graph,
   format: GraphFormat,
   options: GraphRenderOptions,
+  warn?: (message: string) => void,
 ): string {
-  switch (format) {
-    case "make":
-      return toMake(graph, options);
-    case "dot":
-      return toDot(graph, options);
-    case "mermaid":
-      return toMermaid(graph, options);
-    case "json":
-      return toJson(graph, { summaries: true });
-    case "hazards":
-      return graph.hazards.map((h) =>
-        h.kind === "write-write"
-          ? `write-write ${h.path}: written by pid ${h.pids[0]} and pid ${
-            h.pids[1]
-          }\n`
-          : `read-write ${h.path}: read by pid ${h.pids[0]} ${
-            h.readFirst ? "before" : "after"
-          } pid ${
-            h.pids[1]
-          } wrote it, and the trace shows no order between them\n`
-      ).join("");
-  }
+  let text = "";
+  for (const chunk of graphChunks(graph, format, options, warn)) text += chunk;
+  return text;
 }
 
 /** Runs `filemon graph`; returns the exit code. */
@@ -208,9 +258,13 @@ export async function graphCommand(
     }
     throw err;
   }
-  const text = renderGraph(builder.finish(), format, options);
+  const graph = builder.finish();
   const output = Output.open(io.files, stringFlag(args, "output"), 1);
-  output.write(text);
+  const warn = (message: string) =>
+    printError(io, `filemon: warning: ${message}`);
+  for (const chunk of graphChunks(graph, format, options, warn)) {
+    output.write(chunk);
+  }
   output.close();
   return 0;
 }

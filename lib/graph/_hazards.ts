@@ -5,6 +5,7 @@
  */
 
 import { PRODUCE_KINDS, READ_KINDS } from "./edge.ts";
+import { jobRoots } from "./job.ts";
 import type { FileAccess, Graph, Hazard } from "./model.ts";
 
 /** Prefixes of paths that are devices or kernel views, not files a build makes. */
@@ -41,6 +42,7 @@ export function computeHazards(graph: Graph): Hazard[] {
       else list.push(p.id);
     }
   }
+  const job = jobRoots(graph);
   const access = (process: number, file: number): FileAccess =>
     graph.processes[process].files.get(file)!;
   const pid = (process: number) => graph.processes[process].pid;
@@ -60,6 +62,10 @@ export function computeHazards(graph: Graph): Hazard[] {
       if (graph.isAncestor(ws[0], ws[i]) || graph.isAncestor(ws[i], ws[0])) {
         continue;
       }
+      // Two steps of one job that the trace orders (`cmd1 > f; cmd2 >> f`)
+      // are one job writing its file; two jobs writing it are a hazard
+      // whatever the order.
+      if (job[ws[0]] === job[ws[i]] && !overlap(graph, ws[0], ws[i])) continue;
       writeWrite.push({
         kind: "write-write",
         path,

@@ -6,10 +6,10 @@
 
 import type { Graph } from "./model.ts";
 import {
-  buildView,
   type ViewEdge,
   type ViewNode,
   type ViewOptions,
+  viewStream,
 } from "./view.ts";
 
 /** Options of `toDot`: those of the view (see `ViewOptions`). */
@@ -88,14 +88,53 @@ function nodeLine(node: ViewNode): string {
  * ```
  */
 export function toDot(graph: Graph, options: DotOptions = {}): string {
-  const view = buildView(graph, options);
+  let text = "";
+  for (const chunk of toDotChunks(graph, options)) text += chunk;
+  return text;
+}
+
+/**
+ * `toDot` in pieces of about 64 KiB, made as they are asked for: a graph of
+ * millions of edges is written without its text, or its edges, ever being
+ * held whole.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { GraphBuilder } from "./model.ts";
+ * import { toDot, toDotChunks } from "./dot.ts";
+ * const b = new GraphBuilder({ cwd: "/w" });
+ * b.add({ op: "exec", pid: 7, path: "/usr/bin/cc" });
+ * b.add({ op: "open", pid: 7, path: "a.c", mode: "r" });
+ * const g = b.finish();
+ * assertEquals([...toDotChunks(g)].join(""), toDot(g));
+ * ```
+ */
+export function* toDotChunks(
+  graph: Graph,
+  options: DotOptions = {},
+): Generator<string> {
+  const view = viewStream(graph, options);
   let text = "digraph filemon {\n" +
     "  rankdir=LR;\n" +
     '  node [fontname="Helvetica", fontsize=10];\n' +
     '  edge [fontname="Helvetica", fontsize=8];\n';
-  for (const node of view.nodes) text += nodeLine(node);
-  for (const edge of view.edges) {
-    text += `  ${edge.from} -> ${edge.to} [${EDGE_STYLE[edge.kind]}];\n`;
+  for (const node of view.nodes()) {
+    text += nodeLine(node);
+    if (text.length >= CHUNK) {
+      yield text;
+      text = "";
+    }
   }
-  return text + "}\n";
+  for (const edge of view.edges()) {
+    text += `  ${edge.from} -> ${edge.to} [${EDGE_STYLE[edge.kind]}];\n`;
+    if (text.length >= CHUNK) {
+      yield text;
+      text = "";
+    }
+  }
+  yield text + "}\n";
 }
+
+/** Size of the pieces of `toDotChunks`, in UTF-16 units. */
+const CHUNK = 1 << 16;

@@ -1,16 +1,17 @@
 /**
  * The whole graph as one JSON document.
  *
- * Schema (`version` 1). Processes and files are referred to by `id`, their
+ * Schema (`version` 2). Processes and files are referred to by `id`, their
  * index in `processes` and `files`. Optional members are absent when unknown.
  *
  * ```text
  * {
  *   "format": "filemon-graph",
- *   "version": 1,
+ *   "version": 2,
  *   "processes": [Process],      // processes[i].id === i, in order of first appearance
  *   "files": [File],             // files[i].id === i, in order of first appearance
  *   "moves": [Move],
+ *   "jobs"?: [Job],              // with option summaries, by root id
  *   "summary": Summary,          // the whole trace
  *   "hazards": [Hazard]
  * }
@@ -24,10 +25,12 @@
  *   "cwd"?: string,              // working directory at the last exec (else at the start)
  *   "exit"?: { "status": number, "signal"?: number },
  *   "children": [number],        // ids, in fork order
+ *   "job": number,               // id of the process that starts its job (job.ts)
  *   "files": [{ "file": number, "kinds": [EdgeKind] }],   // edges process → file
  *   "summary"?: Summary,         // with option summaries: the process alone
- *   "subtree"?: Summary          // with option summaries: the process and its descendants
+ *   "subtree"?: Summary          // with option subtrees: the process and its descendants
  * }
+ * Job = { "process": number, "summary": Summary }   // the root's subtree, as make rules use it
  * EdgeKind = "read" | "write" | "exec" | "delete" | "rename" | "link"
  *          | "probe" | "missing" | "mkdir" | "attr"
  * File = {
@@ -59,15 +62,26 @@
  */
 
 import { edgeKinds } from "./edge.ts";
+import { jobRoots } from "./job.ts";
 import type { Graph, ProcessNode } from "./model.ts";
 
 /** Options of `toJson` and `toJsonChunks`. */
 export interface JsonOptions {
-  /** Add each process's own and subtree summaries (costly on a big trace; default false). */
+  /** Add each process's own summary and each job's (default false). */
   summaries?: boolean;
+  /**
+   * Add each process's subtree summary (default false). Its size grows with
+   * the square of the tree's depth: a chain 100,000 deep lists 5 billion ids.
+   */
+  subtrees?: boolean;
 }
 
-function processJson(graph: Graph, p: ProcessNode, summaries: boolean): string {
+function processJson(
+  graph: Graph,
+  p: ProcessNode,
+  job: number,
+  options: JsonOptions,
+): string {
   const files = [];
   for (const [file, access] of p.files) {
     files.push({ file, kinds: edgeKinds(access.kinds) });
@@ -83,9 +97,10 @@ function processJson(graph: Graph, p: ProcessNode, summaries: boolean): string {
     cwd: p.cwd,
     exit: p.exit,
     children: p.children,
+    job,
     files,
-    summary: summaries ? graph.summarizeIds([p.id]) : undefined,
-    subtree: summaries
+    summary: options.summaries ? graph.summarizeIds([p.id]) : undefined,
+    subtree: options.subtrees
       ? graph.summarizeIds(graph.descendants(p.id))
       : undefined,
   });
@@ -127,12 +142,12 @@ export function* toJsonChunks(
   graph: Graph,
   options: JsonOptions = {},
 ): Generator<string> {
-  const summaries = options.summaries === true;
-  yield '{"format":"filemon-graph","version":1,\n';
+  const job = jobRoots(graph);
+  yield '{"format":"filemon-graph","version":2,\n';
   yield* list(
     "processes",
     graph.processes,
-    (p) => processJson(graph, p, summaries),
+    (p) => processJson(graph, p, job[p.id], options),
   );
   yield* list("files", graph.files, (f) =>
     JSON.stringify({
@@ -144,6 +159,14 @@ export function* toJsonChunks(
       formerProducers: f.formerProducers,
     }));
   yield* list("moves", graph.moves, (m) => JSON.stringify(m));
+  if (options.summaries) {
+    const roots = graph.processes.filter((p) => job[p.id] === p.id);
+    yield* list("jobs", roots, (p) =>
+      JSON.stringify({
+        process: p.id,
+        summary: graph.summarizeIds(graph.descendants(p.id)),
+      }));
+  }
   yield `"summary":${
     JSON.stringify(graph.summarizeIds(graph.processes.map((p) => p.id)))
   },\n`;

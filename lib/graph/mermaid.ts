@@ -6,10 +6,10 @@
 
 import type { Graph } from "./model.ts";
 import {
-  buildView,
   type ViewEdge,
   type ViewNode,
   type ViewOptions,
+  viewStream,
 } from "./view.ts";
 
 /** Options of `toMermaid`: those of the view (see `ViewOptions`), and the direction. */
@@ -115,31 +115,69 @@ function nodeLine(node: ViewNode): string {
  * ```
  */
 export function toMermaid(graph: Graph, options: MermaidOptions = {}): string {
-  const view = buildView(graph, options);
+  let text = "";
+  for (const chunk of toMermaidChunks(graph, options)) text += chunk;
+  return text;
+}
+
+/**
+ * `toMermaid` in pieces of about 64 KiB, made as they are asked for.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { GraphBuilder } from "./model.ts";
+ * import { toMermaid, toMermaidChunks } from "./mermaid.ts";
+ * const b = new GraphBuilder({ cwd: "/w" });
+ * b.add({ op: "exec", pid: 7, path: "/usr/bin/cc" });
+ * b.add({ op: "open", pid: 7, path: "a.o", mode: "w" });
+ * const g = b.finish();
+ * assertEquals([...toMermaidChunks(g)].join(""), toMermaid(g));
+ * ```
+ */
+export function* toMermaidChunks(
+  graph: Graph,
+  options: MermaidOptions = {},
+): Generator<string> {
+  const view = viewStream(graph, options);
   let text = `flowchart ${options.direction ?? "LR"}\n`;
-  for (const node of view.nodes) text += nodeLine(node);
+  const classes = new Map<string, string[]>();
+  for (const node of view.nodes()) {
+    text += nodeLine(node);
+    const cls = node.kind === "process" ? "process" : node.role;
+    if (cls !== undefined && cls !== "plain") {
+      const list = classes.get(cls);
+      if (list === undefined) classes.set(cls, [node.id]);
+      else list.push(node.id);
+    }
+    if (text.length >= CHUNK) {
+      yield text;
+      text = "";
+    }
+  }
   const byKind = new Map<ViewEdge["kind"], number[]>();
-  view.edges.forEach((edge, i) => {
+  let i = 0;
+  for (const edge of view.edges()) {
     text += `  ${edge.from} ${LINK[edge.kind]} ${edge.to}\n`;
     const list = byKind.get(edge.kind);
     if (list === undefined) byKind.set(edge.kind, [i]);
     else list.push(i);
-  });
+    i++;
+    if (text.length >= CHUNK) {
+      yield text;
+      text = "";
+    }
+  }
   text += "  classDef process fill:#fff3c4,stroke:#8d6e00\n" +
     "  classDef output fill:#d4edda,stroke:#2e7d32\n" +
     "  classDef temporary fill:#ffffff,stroke:#777777,stroke-dasharray:5 3\n" +
     "  classDef missing fill:#ffffff,stroke:#999999,color:#777777,stroke-dasharray:2 2\n";
-  const classes = new Map<string, string[]>();
-  for (const node of view.nodes) {
-    const cls = node.kind === "process" ? "process" : node.role;
-    if (cls === undefined || cls === "plain") continue;
-    const list = classes.get(cls);
-    if (list === undefined) classes.set(cls, [node.id]);
-    else list.push(node.id);
-  }
   for (const [cls, ids] of classes) text += `  class ${ids.join(",")} ${cls}\n`;
   for (const [kind, indexes] of byKind) {
     text += `  linkStyle ${indexes.join(",")} stroke:${LINK_COLOUR[kind]}\n`;
   }
-  return text;
+  yield text;
 }
+
+/** Size of the pieces of `toMermaidChunks`, in UTF-16 units. */
+const CHUNK = 1 << 16;

@@ -58,13 +58,19 @@ export {
   systemDir,
 } from "./filter.ts";
 export {
-  DEFAULT_DRIVERS,
-  escapeMake,
-  type Job,
+  DEFAULT_SCHEDULERS,
   jobOf,
+  jobRoots,
+  type ProcessForest,
+} from "./job.ts";
+export {
+  EQUALS_VARIABLE,
+  escapeMake,
   type MakeOptions,
   type MakeRule,
   makeRules,
+  type MakeText,
+  makeText,
   toMake,
 } from "./make.ts";
 export {
@@ -74,7 +80,13 @@ export {
   type ViewEdge,
   type ViewNode,
   type ViewOptions,
+  viewStream,
 } from "./view.ts";
-export { type DotOptions, dotQuote, toDot } from "./dot.ts";
-export { type MermaidOptions, mermaidText, toMermaid } from "./mermaid.ts";
+export { type DotOptions, dotQuote, toDot, toDotChunks } from "./dot.ts";
+export {
+  type MermaidOptions,
+  mermaidText,
+  toMermaid,
+  toMermaidChunks,
+} from "./mermaid.ts";
 export { type JsonOptions, toJson, toJsonChunks } from "./json.ts";

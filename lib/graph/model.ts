@@ -132,8 +132,9 @@ export interface Edge {
  * A likely build race.
  *
  * - `write-write`: two processes, neither an ancestor of the other, wrote (or renamed or linked onto)
- *   the same path. A path with more than two writers gives one hazard per
- *   writer after the first, paired with the first.
+ *   the same path, and either they are of different jobs (see `jobRoots`)
+ *   or their lifetimes overlap. A path with more than two writers gives one
+ *   hazard per writer after the first, paired with the first.
  * - `read-write`: one process read (or ran) a path another wrote, their
  *   lifetimes overlap in the trace (neither ended before the other began), and neither
  *   is an ancestor of the other.
@@ -183,6 +184,8 @@ interface MutableAccess {
   kinds: number;
   firstRead: number;
   firstWrite: number;
+  /** The file's `generation` when this process was last added to its producers. */
+  produced?: number;
 }
 
 interface MutableProcess {
@@ -210,6 +213,10 @@ interface MutableFile {
   directory: boolean;
   producers: number[];
   formerProducers: number[];
+  /** Counts the ends of generations, so a producer is listed once per generation. */
+  generation: number;
+  /** Length of `formerProducers` at its last de-duplication. */
+  formerUnique: number;
 }
 
 const ENOENT = new Set(["ENOENT", "ENOTDIR"]);
@@ -382,12 +389,17 @@ export class GraphBuilder {
   finish(): Graph {
     this.#done = true;
     markDirectories(this.#files, this.#fileIds);
-    const processes: ProcessNode[] = this.#processes.map((p) => {
-      const node: MutableProcess = { ...p };
-      delete node.current;
-      return node;
-    });
-    return new Graph(processes, this.#files, [...this.#moves.values()]);
+    for (const p of this.#processes) delete p.current;
+    for (const f of this.#files) {
+      if (f.producers.length > 1) f.producers = [...new Set(f.producers)];
+      dedupeFormer(f);
+    }
+    return new Graph(
+      this.#processes,
+      this.#files,
+      [...this.#moves.values()],
+      this.#fileIds,
+    );
   }
 
   #proc(pid: number): MutableProcess {
@@ -519,6 +531,8 @@ export class GraphBuilder {
       directory: false,
       producers: [],
       formerProducers: [],
+      generation: 0,
+      formerUnique: 0,
     };
     this.#files.push(f);
     this.#fileIds.set(key, f.id);
@@ -549,7 +563,11 @@ export class GraphBuilder {
     const a = this.#access(p, f);
     a.kinds |= bit;
     if (a.firstWrite === Infinity) a.firstWrite = this.#seq + 1;
-    if (produce && !f.producers.includes(p.id)) f.producers.push(p.id);
+    if (!produce) a.produced = f.generation;
+    else if (a.produced !== f.generation) {
+      a.produced = f.generation;
+      f.producers.push(p.id);
+    }
   }
 
   #failed(p: MutableProcess, f: MutableFile, error: string): void {
@@ -559,10 +577,23 @@ export class GraphBuilder {
 }
 
 function endGeneration(f: MutableFile): void {
+  f.generation++;
+  if (f.producers.length === 0) return;
+  const former = f.formerProducers;
   for (const id of f.producers) {
-    if (!f.formerProducers.includes(id)) f.formerProducers.push(id);
+    if (former[former.length - 1] !== id) former.push(id);
   }
   f.producers = [];
+  // Keep the list within twice its distinct entries, however often the
+  // same processes truncate or replace the file.
+  if (former.length > 2 * f.formerUnique + 16) dedupeFormer(f);
+}
+
+function dedupeFormer(f: MutableFile): void {
+  if (f.formerProducers.length > f.formerUnique) {
+    f.formerProducers = [...new Set(f.formerProducers)];
+    f.formerUnique = f.formerProducers.length;
+  }
 }
 
 /** Marks as directories the paths that are the parent of another path. */
@@ -606,9 +637,12 @@ export class Graph {
   readonly roots: readonly number[];
   /** Likely races; see `Hazard`. */
   readonly hazards: readonly Hazard[];
-  #fileIds: Map<string, number>;
+  #fileIds: ReadonlyMap<string, number>;
   /** Per process id: ids of the files it is a producer of at the end. */
   #produced: number[][];
+  /** Per process id: its place in a depth-first walk, and the end of its subtree's places. */
+  #enter: Int32Array;
+  #leave: Int32Array;
 
   /**
    * A graph from its parts (normally made by `GraphBuilder.finish()`): ids
@@ -618,6 +652,7 @@ export class Graph {
     processes: readonly ProcessNode[],
     files: readonly FileNode[],
     moves: readonly Move[],
+    fileIds?: ReadonlyMap<string, number>,
   ) {
     this.processes = processes;
     this.files = files;
@@ -625,7 +660,16 @@ export class Graph {
     this.roots = processes.filter((p) => p.parent === undefined).map((p) =>
       p.id
     );
-    this.#fileIds = new Map(files.map((f) => [f.path, f.id]));
+    this.#fileIds = fileIds ?? new Map(files.map((f) => [f.path, f.id]));
+    // One walk numbers the processes so that `isAncestor` is two
+    // comparisons, however deep the tree.
+    this.#enter = new Int32Array(processes.length);
+    this.#leave = new Int32Array(processes.length);
+    let order = 0;
+    for (const root of this.roots) {
+      for (const id of this.descendants(root)) this.#enter[id] = order++;
+    }
+    this.#computeLeave();
     this.#produced = processes.map(() => []);
     for (const f of files) {
       if (!f.exists) continue;
@@ -640,9 +684,25 @@ export class Graph {
     return id === undefined ? undefined : this.files[id];
   }
 
-  /** True when process `a` is `b` or one of its ancestors. */
+  /** True when process `a` is `b` or one of its ancestors (constant time). */
   isAncestor(a: number, b: number): boolean {
-    return isAncestor(this.processes, a, b);
+    return this.#enter[a] <= this.#enter[b] &&
+      this.#enter[b] <= this.#leave[a];
+  }
+
+  /** Sets each process's `#leave`: the highest walk place in its subtree. */
+  #computeLeave(): void {
+    const byPlace = new Int32Array(this.processes.length);
+    for (let id = 0; id < byPlace.length; id++) byPlace[this.#enter[id]] = id;
+    // Highest place first: every child's subtree is done before its parent.
+    for (let place = byPlace.length - 1; place >= 0; place--) {
+      const id = byPlace[place];
+      let leave = place;
+      for (const c of this.processes[id].children) {
+        if (this.#leave[c] > leave) leave = this.#leave[c];
+      }
+      this.#leave[id] = leave;
+    }
   }
 
   /** The ids of a process and all its descendants, parents before children. */

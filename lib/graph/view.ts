@@ -115,6 +115,308 @@ function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
   return "missing";
 }
 
+/** Per-file drawing decision of `ViewPlan` (0: not decided yet). */
+const DROPPED = 1;
+const AS_FILE = 2;
+const AS_SYSTEM = 3;
+
+/**
+ * The plan of a view, made by one pass over the graph that keeps only a
+ * few bytes per file and process; `nodes()` and `edges()` then generate the
+ * view a node and an edge at a time, so a writer can stream a graph of
+ * millions of edges without holding them.
+ */
+class ViewPlan {
+  readonly #graph: Graph;
+  readonly #options: ViewOptions;
+  readonly #fanIn: number;
+  readonly #drawn: number;
+  readonly #keep: (path: string) => boolean;
+  readonly #keepSystem: (path: string) => boolean;
+  readonly #moved: Uint8Array;
+  /** Per file: 0, DROPPED, AS_FILE or AS_SYSTEM. */
+  readonly #target: Uint8Array;
+  /** Per file drawn AS_SYSTEM: index in `#systems`. */
+  readonly #system: Int32Array;
+  readonly #systems: string[] = [];
+  readonly #systemIndex = new Map<string, number>();
+  /** Per file: drawn as its own node. */
+  readonly #fileShown: Uint8Array;
+  /** Per file: index in `#groups` of the first group it is in, or -1. */
+  readonly #fileGroup: Int32Array;
+  readonly #groups: { dir: string; files: Set<number> }[] = [];
+  readonly #groupIndex = new Map<string, number>();
+  /** Per process: 1 when drawn. */
+  readonly #shown: Uint8Array;
+
+  constructor(graph: Graph, options: ViewOptions) {
+    this.#graph = graph;
+    this.#options = options;
+    this.#fanIn = options.fanIn ?? 20;
+    this.#drawn = options.probes ? DRAWN | LOOKUPS : DRAWN;
+    this.#keep = makePathFilter({ ...options, system: true });
+    this.#keepSystem = makePathFilter({
+      exclude: options.exclude,
+      system: true,
+    });
+    const nFiles = graph.files.length;
+    this.#moved = new Uint8Array(nFiles);
+    for (const m of graph.moves) this.#moved[m.from] = 1;
+    this.#target = new Uint8Array(nFiles);
+    this.#system = new Int32Array(nFiles);
+    this.#fileShown = new Uint8Array(nFiles);
+    this.#fileGroup = new Int32Array(nFiles).fill(-1);
+    this.#shown = new Uint8Array(graph.processes.length);
+    // Pass one: which files, groups, system directories and processes.
+    for (const p of graph.processes) {
+      this.#walkProcess(p.id, (_kind, file) => {
+        this.#fileShown[file] = 1;
+      }, (_kind, dir, files) => {
+        this.#group(dir, files);
+      }, () => {});
+    }
+    for (const m of graph.moves) {
+      for (const id of [m.from, m.to]) {
+        const t = this.#targetOf(id);
+        if (t === AS_FILE && this.#fileGroup[id] === -1) {
+          this.#fileShown[id] = 1;
+        }
+      }
+    }
+    if (options.tree ?? true) {
+      const processes = graph.processes;
+      for (let id = 0; id < this.#shown.length; id++) {
+        if (this.#shown[id] !== 2) continue;
+        for (
+          let q = processes[id].parent;
+          q !== undefined && this.#shown[q] === 0;
+          q = processes[q].parent
+        ) {
+          this.#shown[q] = 1;
+        }
+      }
+    }
+  }
+
+  /** How file `id` is drawn: DROPPED, AS_FILE or AS_SYSTEM. */
+  #targetOf(id: number): number {
+    const known = this.#target[id];
+    if (known !== 0) return known;
+    const f = this.#graph.files[id];
+    const options = this.#options;
+    const root = options.root;
+    const path = f.path;
+    const sys = !path.startsWith("/") ||
+        (root !== undefined && isUnder(root, path))
+      ? undefined
+      : systemDir(path);
+    let t: number;
+    if (sys !== undefined) {
+      // System files: dropped, or with `system` one node per directory.
+      if (options.system && this.#keepSystem(path)) {
+        t = AS_SYSTEM;
+        this.#system[id] = this.#systemNode(sys);
+      } else t = DROPPED;
+    } else if (f.directory) {
+      t = DROPPED; // listing a directory is not a dependency worth a node
+    } else if (
+      !options.temporaries && roleOf(f) === "temporary" && !this.#moved[id]
+    ) {
+      t = DROPPED; // created then deleted (a renamed one stays: it carries content)
+    } else t = this.#keep(path) ? AS_FILE : DROPPED;
+    this.#target[id] = t;
+    return t;
+  }
+
+  #systemNode(dir: string): number {
+    let i = this.#systemIndex.get(dir);
+    if (i === undefined) {
+      i = this.#systems.length;
+      this.#systems.push(dir);
+      this.#systemIndex.set(dir, i);
+    }
+    return i;
+  }
+
+  #group(dir: string, files: readonly number[]): number {
+    let i = this.#groupIndex.get(dir);
+    if (i === undefined) {
+      i = this.#groups.length;
+      this.#groups.push({ dir, files: new Set() });
+      this.#groupIndex.set(dir, i);
+    }
+    const g = this.#groups[i];
+    for (const f of files) {
+      g.files.add(f);
+      if (this.#fileGroup[f] === -1) this.#fileGroup[f] = i;
+    }
+    return i;
+  }
+
+  /**
+   * Calls back for each drawn edge of process `id`, in the order they are
+   * drawn: to a file, to a group (more than `fanIn` files of one directory
+   * by one kind), to a system directory. Marks the process as drawn.
+   */
+  #walkProcess(
+    id: number,
+    toFile: (kind: EdgeKind, file: number) => void,
+    toGroup: (kind: EdgeKind, dir: string, files: readonly number[]) => void,
+    toSystem: (kind: EdgeKind, system: number) => void,
+  ): void {
+    const graph = this.#graph;
+    const buckets = new Map<string, number[]>();
+    let systems: Set<string> | undefined;
+    for (const [file, access] of graph.processes[id].files) {
+      const mask = access.kinds & this.#drawn;
+      if (mask === 0) continue;
+      const t = this.#targetOf(file);
+      if (t === DROPPED) continue;
+      for (const kind of edgeKinds(mask)) {
+        if (t === AS_SYSTEM) {
+          const key = `${kind} ${this.#system[file]}`;
+          systems ??= new Set();
+          if (systems.has(key)) continue;
+          systems.add(key);
+          toSystem(kind, this.#system[file]);
+          continue;
+        }
+        const key = `${kind} ${dirname(graph.files[file].path)}`;
+        const bucket = buckets.get(key);
+        if (bucket === undefined) buckets.set(key, [file]);
+        else bucket.push(file);
+      }
+      this.#shown[id] = 2;
+    }
+    for (const [key, files] of buckets) {
+      const space = key.indexOf(" ");
+      const kind = key.slice(0, space) as EdgeKind;
+      if (files.length > this.#fanIn) {
+        toGroup(kind, key.slice(space + 1), files);
+      } else for (const file of files) toFile(kind, file);
+    }
+  }
+
+  /** Processes, then files, groups and system directories. */
+  *nodes(): Generator<ViewNode> {
+    const graph = this.#graph;
+    const root = this.#options.root;
+    for (const p of graph.processes) {
+      if (this.#shown[p.id] === 0) continue;
+      const name = p.program === undefined ? "?" : basename(p.program);
+      yield {
+        id: `p${p.id}`,
+        kind: "process",
+        label: printable(`${name} ${p.pid}`),
+      };
+    }
+    for (let id = 0; id < this.#fileShown.length; id++) {
+      if (this.#fileShown[id] === 0) continue;
+      const f = graph.files[id];
+      yield {
+        id: `f${id}`,
+        kind: "file",
+        label: printable(displayPath(f.path, root)),
+        role: roleOf(f),
+      };
+    }
+    for (let i = 0; i < this.#groups.length; i++) {
+      const g = this.#groups[i];
+      let name = displayPath(g.dir, root);
+      if (!name.endsWith("/")) name += "/";
+      yield {
+        id: `g${i}`,
+        kind: "group",
+        label: printable(`${name} (${g.files.size} files)`),
+      };
+    }
+    for (let i = 0; i < this.#systems.length; i++) {
+      yield {
+        id: `s${i}`,
+        kind: "system",
+        label: printable(this.#systems[i] + "/**"),
+      };
+    }
+  }
+
+  /** Parent → child edges, then each process's edges, then old name → new name. */
+  *edges(): Generator<ViewEdge> {
+    const graph = this.#graph;
+    if (this.#options.tree ?? true) {
+      for (const p of graph.processes) {
+        if (
+          this.#shown[p.id] !== 0 && p.parent !== undefined &&
+          this.#shown[p.parent] !== 0
+        ) {
+          yield { from: `p${p.parent}`, to: `p${p.id}`, kind: "child" };
+        }
+      }
+    }
+    const batch: ViewEdge[] = [];
+    const link = (process: string, node: string, kind: EdgeKind) => {
+      batch.push(
+        EDGE_BIT[kind] & INWARD
+          ? { from: node, to: process, kind }
+          : { from: process, to: node, kind },
+      );
+    };
+    for (const p of graph.processes) {
+      const pid = `p${p.id}`;
+      this.#walkProcess(
+        p.id,
+        (kind, file) => link(pid, `f${file}`, kind),
+        (kind, dir) => link(pid, `g${this.#groupIndex.get(dir)}`, kind),
+        (kind, system) => link(pid, `s${system}`, kind),
+      );
+      yield* batch;
+      batch.length = 0;
+    }
+    const seen = new Set<string>();
+    for (const m of graph.moves) {
+      const ends = [m.from, m.to].map((id): string | undefined => {
+        const t = this.#targetOf(id);
+        if (t === DROPPED) return undefined;
+        if (t === AS_SYSTEM) return `s${this.#system[id]}`;
+        const group = this.#fileGroup[id];
+        if (!this.#fileShown[id] && group !== -1) return `g${group}`;
+        return `f${id}`;
+      });
+      const [from, to] = ends;
+      if (from === undefined || to === undefined || from === to) continue;
+      const key = `${from} ${to}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield { from, to, kind: "moved" };
+    }
+  }
+}
+
+/**
+ * The view of a graph, a node and an edge at a time (see `buildView`):
+ * made in one pass that keeps a few bytes per file and process, so a writer
+ * can stream millions of edges without holding them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { GraphBuilder } from "./model.ts";
+ * import { viewStream } from "./view.ts";
+ * const b = new GraphBuilder({ cwd: "/w" });
+ * b.add({ op: "exec", pid: 1, path: "/usr/bin/cc" });
+ * b.add({ op: "open", pid: 1, path: "a.c", mode: "r" });
+ * const v = viewStream(b.finish(), { root: "/w" });
+ * assertEquals([...v.nodes()].map((n) => n.label), ["cc 1", "a.c"]);
+ * assertEquals([...v.edges()].map((e) => `${e.from}>${e.to}`), ["f1>p0"]);
+ * ```
+ */
+export function viewStream(
+  graph: Graph,
+  options: ViewOptions = {},
+): { nodes(): Generator<ViewNode>; edges(): Generator<ViewEdge> } {
+  const plan = new ViewPlan(graph, options);
+  return { nodes: () => plan.nodes(), edges: () => plan.edges() };
+}
+
 /**
  * Builds the view: processes with at least one drawn edge (and, with `tree`,
  * their ancestors), the files they touched that pass the path filter (not
@@ -122,7 +424,7 @@ function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
  * with `system`, one node per system directory for the system files (which
  * are left out otherwise).
  * `mkdir` and `attr` edges are not drawn; `probe` and `missing` only with
- * `probes`.
+ * `probes`. (`viewStream` gives the same a piece at a time.)
  *
  * @example
  * ```ts
@@ -139,184 +441,6 @@ function roleOf(f: FileNode): "output" | "temporary" | "missing" | "plain" {
  * ```
  */
 export function buildView(graph: Graph, options: ViewOptions = {}): View {
-  const fanIn = options.fanIn ?? 20;
-  const drawn = options.probes ? DRAWN | LOOKUPS : DRAWN;
-  const root = options.root;
-  const keep = makePathFilter({ ...options, system: true });
-  const keepSystem = makePathFilter({ exclude: options.exclude, system: true });
-
-  const fileNodes = new Map<number, ViewNode>();
-  const groups = new Map<string, { id: string; files: Set<number> }>();
-  const fileGroup = new Map<number, string>();
-  const systemNodes = new Map<string, ViewNode>();
-  const edges: ViewEdge[] = [];
-  const edgeKeys = new Set<string>();
-  const addEdge = (from: string, to: string, kind: ViewEdge["kind"]): void => {
-    const key = `${from} ${to} ${kind}`;
-    if (edgeKeys.has(key)) return;
-    edgeKeys.add(key);
-    edges.push({ from, to, kind });
-  };
-  const linkProcess = (process: string, node: string, kind: EdgeKind): void => {
-    if (EDGE_BIT[kind] & INWARD) addEdge(node, process, kind);
-    else addEdge(process, node, kind);
-  };
-
-  const moved = new Set(graph.moves.map((m) => m.from));
-  // Per file: "s<dir>" for a system directory, "f" for a file, "" when dropped.
-  const targets: string[] = [];
-  const targetOf = (f: FileNode): string => {
-    let t = targets[f.id];
-    if (t !== undefined) return t;
-    const path = f.path;
-    const sys = !path.startsWith("/") ||
-        (root !== undefined && isUnder(root, path))
-      ? undefined
-      : systemDir(path);
-    if (sys !== undefined) {
-      // System files: dropped, or with `system` one node per directory.
-      t = options.system && keepSystem(path) ? "s" + sys : "";
-    } else if (f.directory) {
-      t = ""; // listing a directory is not a dependency worth a node
-    } else if (
-      !options.temporaries && roleOf(f) === "temporary" && !moved.has(f.id)
-    ) {
-      t = ""; // created then deleted (a renamed one stays: it carries content)
-    } else t = keep(path) ? "f" : "";
-    targets[f.id] = t;
-    return t;
-  };
-  const systemNode = (dir: string): ViewNode => {
-    let node = systemNodes.get(dir);
-    if (node === undefined) {
-      node = {
-        id: `s${systemNodes.size}`,
-        kind: "system",
-        label: printable(dir + "/**"),
-      };
-      systemNodes.set(dir, node);
-    }
-    return node;
-  };
-  const fileNode = (f: FileNode): ViewNode => {
-    let node = fileNodes.get(f.id);
-    if (node === undefined) {
-      node = {
-        id: `f${f.id}`,
-        kind: "file",
-        label: printable(displayPath(f.path, root)),
-        role: roleOf(f),
-      };
-      fileNodes.set(f.id, node);
-    }
-    return node;
-  };
-  const groupNode = (dir: string, files: readonly number[]): string => {
-    let g = groups.get(dir);
-    if (g === undefined) {
-      g = { id: `g${groups.size}`, files: new Set() };
-      groups.set(dir, g);
-    }
-    for (const f of files) {
-      g.files.add(f);
-      if (!fileGroup.has(f)) fileGroup.set(f, g.id);
-    }
-    return g.id;
-  };
-
-  const withEdges = new Set<number>();
-  for (const p of graph.processes) {
-    const pid = `p${p.id}`;
-    const buckets = new Map<string, number[]>();
-    for (const [id, access] of p.files) {
-      const mask = access.kinds & drawn;
-      if (mask === 0) continue;
-      const f = graph.files[id];
-      const t = targetOf(f);
-      if (t === "") continue;
-      for (const kind of edgeKinds(mask)) {
-        if (t !== "f") {
-          linkProcess(pid, systemNode(t.slice(1)).id, kind);
-          continue;
-        }
-        const key = `${kind} ${dirname(f.path)}`;
-        const bucket = buckets.get(key);
-        if (bucket === undefined) buckets.set(key, [id]);
-        else bucket.push(id);
-      }
-      withEdges.add(p.id);
-    }
-    for (const [key, files] of buckets) {
-      const space = key.indexOf(" ");
-      const kind = key.slice(0, space) as EdgeKind;
-      if (files.length > fanIn) {
-        linkProcess(pid, groupNode(key.slice(space + 1), files), kind);
-      } else {
-        for (const id of files) {
-          linkProcess(pid, fileNode(graph.files[id]).id, kind);
-        }
-      }
-    }
-  }
-
-  for (const m of graph.moves) {
-    const ends = [m.from, m.to].map((id): string | undefined => {
-      const f = graph.files[id];
-      const t = targetOf(f);
-      if (t === "") return undefined;
-      if (t !== "f") return systemNode(t.slice(1)).id;
-      const group = fileGroup.get(id);
-      if (!fileNodes.has(id) && group !== undefined) return group;
-      return fileNode(f).id;
-    });
-    if (ends[0] !== undefined && ends[1] !== undefined && ends[0] !== ends[1]) {
-      addEdge(ends[0], ends[1], "moved");
-    }
-  }
-
-  const shown = new Set(withEdges);
-  const tree = options.tree ?? true;
-  if (tree) {
-    for (const id of withEdges) {
-      for (
-        let q = graph.processes[id].parent;
-        q !== undefined && !shown.has(q);
-        q = graph.processes[q].parent
-      ) {
-        shown.add(q);
-      }
-    }
-  }
-  const processNodes: ViewNode[] = [];
-  const childEdges: ViewEdge[] = [];
-  for (const p of graph.processes) {
-    if (!shown.has(p.id)) continue;
-    const name = p.program === undefined ? "?" : basename(p.program);
-    processNodes.push({
-      id: `p${p.id}`,
-      kind: "process",
-      label: printable(`${name} ${p.pid}`),
-    });
-    if (tree && p.parent !== undefined && shown.has(p.parent)) {
-      childEdges.push({ from: `p${p.parent}`, to: `p${p.id}`, kind: "child" });
-    }
-  }
-
-  const groupNodes: ViewNode[] = [];
-  for (const [dir, g] of groups) {
-    let name = displayPath(dir, root);
-    if (!name.endsWith("/")) name += "/";
-    groupNodes.push({
-      id: g.id,
-      kind: "group",
-      label: printable(`${name} (${g.files.size} files)`),
-    });
-  }
-  const files = [...fileNodes.entries()].sort((a, b) => a[0] - b[0]).map((e) =>
-    e[1]
-  );
-  return {
-    nodes: [...processNodes, ...files, ...groupNodes, ...systemNodes.values()],
-    edges: [...childEdges, ...edges],
-  };
+  const v = viewStream(graph, options);
+  return { nodes: [...v.nodes()], edges: [...v.edges()] };
 }

@@ -1,11 +1,12 @@
 /**
- * `deno task bench [decode|trace|runtimes] [options]`: the project's benchmarks.
+ * `deno task bench [decode|trace|runtimes|graph] [options]`: the project's benchmarks.
  * With no name, runs them all.
  *
  * @module
  */
 
 import { benchDecode } from "./decode_bench.ts";
+import { benchGraph } from "./graph_bench.ts";
 import { benchRuntimes } from "./runtimes_bench.ts";
 import { benchTrace } from "./trace_bench.ts";
 
@@ -13,3 +14,4 @@ const [which, ...rest] = Deno.args;
 if (which === undefined || which === "decode") await benchDecode(rest);
 if (which === undefined || which === "trace") await benchTrace(rest);
 if (which === undefined || which === "runtimes") await benchRuntimes(rest);
+if (which === undefined || which === "graph") await benchGraph(rest);

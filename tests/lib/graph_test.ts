@@ -442,20 +442,15 @@ Deno.test("toMake lists exactly the .c and headers the gcc job read", () => {
       "x.o: x.c x.h include/common.h\n" +
       "y.o: y.c include/common.h y.h\n",
   );
-  // The job of as is gcc's subtree, below the make and sh drivers.
-  assertEquals(jobOf(g, byPid(g, 203)), {
-    process: byPid(g, 201),
-    subtree: true,
-  });
-  assertEquals(jobOf(g, byPid(g, 100)), {
-    process: byPid(g, 100),
-    subtree: false,
-  });
+  // The job of as is the recipe line make started: sh with all it ran.
+  assertEquals(jobOf(g, byPid(g, 203)), byPid(g, 200));
+  assertEquals(jobOf(g, byPid(g, 100)), byPid(g, 100));
   // With system files: the programs and system headers, never the /tmp temporary.
   const x = makeRules(g, { system: true }).find((r) =>
     r.target === "/src/x.o"
   )!;
   assertEquals(x.prerequisites, [
+    "/bin/sh",
     "/usr/bin/gcc",
     "/usr/lib/gcc/x86_64-linux-gnu/12/specs",
     "/usr/libexec/gcc/x86_64-linux-gnu/12/cc1",
@@ -882,7 +877,7 @@ Deno.test("toJson writes the whole model as one document", () => {
   const text = toJson(g, { summaries: true });
   assertEquals([...toJsonChunks(g, { summaries: true })].join(""), text);
   const doc = JSON.parse(text);
-  assertEquals([doc.format, doc.version], ["filemon-graph", 1]);
+  assertEquals([doc.format, doc.version], ["filemon-graph", 2]);
   assertEquals(doc.processes.length, g.processes.length);
   assertEquals(doc.files.length, g.files.length);
   const gcc = doc.processes[byPid(g, 201)];
@@ -899,8 +894,18 @@ Deno.test("toJson writes the whole model as one document", () => {
     formerProducers: [],
   });
   const paths = (ids: number[]) => ids.map((i) => doc.files[i].path);
-  assertEquals(paths(gcc.subtree.outputs), ["/src/x.o"]);
-  assertEquals(paths(gcc.subtree.temporaries), ["/tmp/cc200.s"]);
+  // Jobs: the recipe line make started (sh 200), with everything it ran.
+  assertEquals(gcc.job, byPid(g, 200));
+  const job = doc.jobs.find((j: { process: number }) =>
+    j.process === byPid(g, 200)
+  );
+  assertEquals(paths(job.summary.outputs), ["/src/x.o"]);
+  assertEquals(paths(job.summary.temporaries), ["/tmp/cc200.s"]);
+  assertEquals(gcc.subtree, undefined);
+  const subtrees = JSON.parse(toJson(g, { subtrees: true }));
+  const gccTree = subtrees.processes[byPid(g, 201)].subtree;
+  assertEquals(paths(gccTree.outputs), ["/src/x.o"]);
+  assertEquals(paths(gccTree.temporaries), ["/tmp/cc200.s"]);
   assertEquals(paths(doc.summary.outputs), [
     "/src/x.o",
     "/src/y.o",
