@@ -13,7 +13,12 @@ export async function backendFor(): Promise<Backend> {
     const { LinuxTracer } = await import("./linux/tracer.ts");
     return new LinuxTracer();
   }
+  if (proc.os === "freebsd") {
+    const { FilemonDevice } = await import("./freebsd/device.ts");
+    const { loadFreebsdLibc } = await import("./freebsd/libc.ts");
+    return new FilemonDevice(loadFreebsdLibc());
+  }
   throw new Error(
-    `tracing is not supported on ${proc.os} yet (Linux only for now)`,
+    `tracing is not supported on ${proc.os} (Linux and FreeBSD only)`,
   );
 }

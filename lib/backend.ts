@@ -26,6 +26,13 @@ export interface TraceRequest {
    * seccomp user notification for read-only opens); false: the plain way.
    */
   fastPath?: boolean;
+  /**
+   * The descriptor a filemon log goes to, when the trace is one written as
+   * it comes (`-f filemon`, no filters). A backend whose kernel writes the
+   * log itself (FreeBSD's /dev/filemon) has it written there, byte for
+   * byte, and emits no events; the others ignore it and emit as usual.
+   */
+  filemonLogFd?: number;
   /** Receives every event, in order, as it happens. */
   emit(event: TraceEvent): void;
   /** Called when the tracer has nothing to do for a while (a good time to flush). */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { FREEBSD_ABI } from "./freebsd_abi.ts";
 import { LINUX_ABI } from "./linux_abi.ts";
 
 /** One OS's C library facts. */
@@ -30,10 +31,16 @@ export interface OsAbi {
   readonly AT_SYMLINK_FOLLOW: number;
   readonly F_SETFD: number;
   readonly POLLOUT: number;
+  /**
+   * The library holding timer_create and its kin where libc does not
+   * (FreeBSD: librt.so.1); absent when libc has them (glibc 2.34 and later).
+   */
+  readonly timerLibrary?: string;
 }
 
 /** The facts for `os` (as `proc.os` names it); throws for an OS filemon does not know. */
 export function osAbi(os: string, arch = "x86_64"): OsAbi {
   if (os === "linux") return LINUX_ABI(arch);
+  if (os === "freebsd") return FREEBSD_ABI;
   throw new Error(`filemon does not know the C library of ${os}`);
 }

@@ -80,6 +80,14 @@ const SYMBOLS = {
   pthread_sigmask: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);
   setitimer: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // char *strerror(int errnum);
+  strerror: { parameters: ["i32"], result: "usize" },
+  // void *dlsym(void *handle, const char *symbol);  (in libc since glibc 2.34, and on FreeBSD)
+  dlsym: { parameters: ["usize", "buffer"], result: "usize" },
+} as const;
+
+/** POSIX timers: in libc with glibc 2.34+, in librt on FreeBSD (`ABI.timerLibrary`). */
+const TIMER_SYMBOLS = {
   // int timer_create(clockid_t clockid, struct sigevent *sevp, timer_t *timerid);
   timer_create: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value, struct itimerspec *old_value);
@@ -89,14 +97,13 @@ const SYMBOLS = {
   },
   // int timer_delete(timer_t timerid);
   timer_delete: { parameters: ["usize"], result: "i32" },
-  // char *strerror(int errnum);
-  strerror: { parameters: ["i32"], result: "usize" },
-  // void *dlsym(void *handle, const char *symbol);  (in libc since glibc 2.34, and on FreeBSD)
-  dlsym: { parameters: ["usize", "buffer"], result: "usize" },
 } as const;
 
 /** The raw functions, for the few hot paths that manage their own buffers. */
-export const libc = ffi.dlopen(ABI.libc, SYMBOLS);
+export const libc = {
+  ...ffi.dlopen(ABI.libc, SYMBOLS),
+  ...ffi.dlopen(ABI.timerLibrary ?? ABI.libc, TIMER_SYMBOLS),
+};
 
 // int *__errno_location(void) (glibc), int *__error(void) (FreeBSD).
 const errnoAddress = ffi.dlopen(ABI.libc, {

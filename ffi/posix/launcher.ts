@@ -2,7 +2,8 @@
  * The launcher: this tool started again by the tracer, in a hidden mode, to
  * become the traced command (see `spawn.ts` for the handshake). It applies
  * the tracer's payload — on Linux the seccomp program; for the fast path
- * it tells the tracer the listener fd and waits until it has taken it — and
+ * it tells the tracer the listener fd and waits until it has taken it; on
+ * FreeBSD FILEMON_SET_PID on itself with the inherited device fd — and
  * execs the command; when that fails it says why in one line and exits 127 (not
  * found) or 126. It loads little beyond libc, to start fast.
  *
@@ -81,6 +82,22 @@ export async function launch(argv: string[]): Promise<number> {
         close(installed);
       }
     }
+  }
+  if (proc.os === "freebsd") {
+    // Be traced by the tracer's /dev/filemon (its fd is the payload), say
+    // how that went, and wait until the device has its log.
+    const { attachReply, attachSelf, deviceFdOf } = await import(
+      "../freebsd/attach_self.ts"
+    );
+    const { loadFreebsdLibc } = await import("../freebsd/libc.ts");
+    const device = deviceFdOf(payload);
+    if (device === undefined) return fail("launcher: no /dev/filemon fd");
+    const err = attachSelf(loadFreebsdLibc(), device);
+    writeAll(ready, attachReply(err));
+    const goOn = err === 0 ? readExactly(go, 1) : null;
+    close(device);
+    // The tracer says why (FILEMON_SET_PID failed, or its own SET_FD did).
+    if (goOn === null) return 1;
   }
   close(ready);
   close(go);

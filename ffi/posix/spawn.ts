@@ -5,9 +5,13 @@
  *
  * 1. the launcher writes one byte on the ready pipe, then blocks reading the
  *    go pipe;
- * 2. the tracer attaches to it (PTRACE_SEIZE; on FreeBSD, FILEMON_SET_PID)
- *    and writes a payload on the go pipe (seccomp programs, or nothing);
- * 3. the launcher applies the payload and execs the command. Where the
+ * 2. the tracer attaches to it (PTRACE_SEIZE) and writes a payload on the
+ *    go pipe (seccomp programs, or nothing; on FreeBSD the /dev/filemon fd
+ *    the launcher inherited);
+ * 3. the launcher applies the payload and execs the command. On FreeBSD it
+ *    first calls FILEMON_SET_PID on itself, writes the result (errno, or 0)
+ *    on the ready pipe and waits for one byte on the go pipe, which the
+ *    tracer sends once the device has its log (`../freebsd/device.ts`). Where the
  *    payload asks for a fast path, it first writes the result (an int: the
  *    seccomp listener's fd, or -1) on the ready pipe and, with a listener,
  *    waits for one byte on the go pipe: the pipes are then handed to
@@ -38,6 +42,34 @@ export function launcherCommand(): string[] {
 }
 
 /**
+ * The C library calls `spawnSuspended` makes: this system's (`POSIX_CALLS`)
+ * unless a backend brings its own (FreeBSD's, or a test's fake).
+ */
+export interface SpawnCalls {
+  /** A pipe whose ends are close-on-exec: [read end, write end]. */
+  pipe(): [number, number];
+  /** Clears close-on-exec on `fd`. */
+  inherit(fd: number): void;
+  /** posix_spawn(3)s `argv` (argv[0] a path); returns the pid. */
+  spawn(argv: readonly string[]): number;
+  /** read(2), retried on EINTR. */
+  read(fd: number, buffer: Uint8Array<ArrayBuffer>): number;
+  /** Writes all of `bytes`. */
+  writeAll(fd: number, bytes: Uint8Array): void;
+  close(fd: number): void;
+}
+
+/** This system's libc, through ../libc/posix.ts. */
+export const POSIX_CALLS: SpawnCalls = {
+  pipe,
+  inherit,
+  spawn,
+  read,
+  writeAll,
+  close,
+};
+
+/**
  * Starts `argv` through the launcher, calls `attach(pid)` while it waits,
  * and hands it `payload`. With `handOff`, the ready pipe's read end and the
  * go pipe's write end then belong to `handOff(pid, ready, go)`, which reads
@@ -49,7 +81,9 @@ export function spawnSuspended(
   payload: Uint8Array,
   attach: (pid: number) => void,
   handOff?: (pid: number, ready: number, go: number) => void,
+  calls: SpawnCalls = POSIX_CALLS,
 ): number {
+  const { close, inherit, pipe, read, spawn, writeAll } = calls;
   const [readyRead, readyWrite] = pipe();
   const [goRead, goWrite] = pipe();
   let pid: number;

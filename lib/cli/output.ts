@@ -298,6 +298,15 @@ export class Output {
     if (mode.kind === "unnamed" || mode.kind === "named") mode.written = true;
   }
 
+  /**
+   * The descriptor (handle) the output's bytes go to: 1 or 2, or the file's
+   * (its temporary one until `close()`), for a writer outside this process
+   * (FreeBSD's /dev/filemon writes its log there itself).
+   */
+  get handle(): number {
+    return this.#handle;
+  }
+
   /** Whether a write has failed (later writes are dropped; `close()` throws). */
   get failed(): boolean {
     return this.#error !== undefined;

@@ -179,6 +179,10 @@ export async function traceCommand(
       timestamps: format === "jsonl",
       stats: args.stats === true,
       fastPath: args["no-fast-path"] !== true,
+      // A kernel that writes the log itself writes it straight there.
+      filemonLogFd: format === "filemon" && keep === undefined
+        ? out.handle
+        : undefined,
       emit: (event) => {
         if (writesTo(event, out)) out.targetWritten();
         if (keep !== undefined && !eventKept(event, keep)) return;
