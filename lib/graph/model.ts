@@ -201,7 +201,8 @@ interface MutableProcess {
   start: number;
   end: number;
   children: number[];
-  files: Map<number, MutableAccess>;
+  /** A `Map` while the process runs; packed into an `AccessTable` once it has exited. */
+  files: Map<number, MutableAccess> | AccessTable;
   /** Current working directory while the process runs. */
   current?: string;
 }
@@ -220,6 +221,9 @@ interface MutableFile {
 }
 
 const ENOENT = new Set(["ENOENT", "ENOTDIR"]);
+
+/** The empty list files share until they get producers (most never do). */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
 
 /** True when process `a` is `b` or one of its ancestors (ids index `processes`). */
 function isAncestor(
@@ -266,6 +270,7 @@ export class GraphBuilder {
   #fileIds = new Map<string, number>();
   #live = new Map<number, number>();
   #moves = new Map<string, Move>();
+  #pool = new AccessPool();
   #seq = 0;
   #done = false;
 
@@ -389,7 +394,12 @@ export class GraphBuilder {
   finish(): Graph {
     this.#done = true;
     markDirectories(this.#files, this.#fileIds);
-    for (const p of this.#processes) delete p.current;
+    for (const p of this.#processes) {
+      delete p.current;
+      if (p.files instanceof Map) {
+        p.files = new AccessTable(this.#pool, p.files);
+      }
+    }
     for (const f of this.#files) {
       if (f.producers.length > 1) f.producers = [...new Set(f.producers)];
       dedupeFormer(f);
@@ -466,6 +476,8 @@ export class GraphBuilder {
       : { status: event.status, signal: event.signal };
     p.end = this.#seq;
     this.#live.delete(event.pid);
+    // An exited process's accesses never change again: pack them.
+    if (p.files instanceof Map) p.files = new AccessTable(this.#pool, p.files);
   }
 
   #move(event: RenameEvent | LinkEvent): void {
@@ -529,8 +541,8 @@ export class GraphBuilder {
       path: key,
       exists: false,
       directory: false,
-      producers: [],
-      formerProducers: [],
+      producers: NONE,
+      formerProducers: NONE,
       generation: 0,
       formerUnique: 0,
     };
@@ -540,10 +552,12 @@ export class GraphBuilder {
   }
 
   #access(p: MutableProcess, f: MutableFile): MutableAccess {
-    let a = p.files.get(f.id);
+    // Only live processes get events, and their table is still a Map.
+    const files = p.files as Map<number, MutableAccess>;
+    let a = files.get(f.id);
     if (a === undefined) {
       a = { kinds: 0, firstRead: Infinity, firstWrite: Infinity };
-      p.files.set(f.id, a);
+      files.set(f.id, a);
     }
     return a;
   }
@@ -566,7 +580,8 @@ export class GraphBuilder {
     if (!produce) a.produced = f.generation;
     else if (a.produced !== f.generation) {
       a.produced = f.generation;
-      f.producers.push(p.id);
+      if (f.producers === NONE) f.producers = [p.id];
+      else f.producers.push(p.id);
     }
   }
 
@@ -576,14 +591,138 @@ export class GraphBuilder {
   }
 }
 
+/** The typed arrays every `AccessTable` of one builder is packed into. */
+class AccessPool {
+  files = new Int32Array(1024);
+  kinds = new Uint16Array(1024);
+  firstRead = new Float64Array(1024);
+  firstWrite = new Float64Array(1024);
+  length = 0;
+
+  /** Appends the accesses; returns where they start. */
+  add(accesses: Map<number, MutableAccess>): number {
+    const start = this.length;
+    const need = start + accesses.size;
+    if (need > this.files.length) {
+      let size = this.files.length * 2;
+      while (size < need) size *= 2;
+      const grow = <T extends Int32Array | Uint16Array | Float64Array>(
+        old: T,
+        fresh: T,
+      ): T => (fresh.set(old), fresh);
+      this.files = grow(this.files, new Int32Array(size));
+      this.kinds = grow(this.kinds, new Uint16Array(size));
+      this.firstRead = grow(this.firstRead, new Float64Array(size));
+      this.firstWrite = grow(this.firstWrite, new Float64Array(size));
+    }
+    let i = start;
+    for (const [file, a] of accesses) {
+      this.files[i] = file;
+      this.kinds[i] = a.kinds;
+      this.firstRead[i] = a.firstRead;
+      this.firstWrite[i] = a.firstWrite;
+      i++;
+    }
+    this.length = need;
+    return start;
+  }
+}
+
+/**
+ * What one process did to each file, packed into a builder's `AccessPool`
+ * (22 bytes a file instead of a map entry and an object): a read-only map,
+ * in the order the process first touched the files.
+ */
+class AccessTable implements ReadonlyMap<number, FileAccess> {
+  readonly #pool: AccessPool;
+  readonly #start: number;
+  readonly #end: number;
+  #index?: Map<number, number>;
+
+  constructor(pool: AccessPool, accesses: Map<number, MutableAccess>) {
+    this.#pool = pool;
+    this.#start = pool.add(accesses);
+    this.#end = this.#start + accesses.size;
+  }
+
+  get size(): number {
+    return this.#end - this.#start;
+  }
+
+  #at(i: number): FileAccess {
+    return {
+      kinds: this.#pool.kinds[i],
+      firstRead: this.#pool.firstRead[i],
+      firstWrite: this.#pool.firstWrite[i],
+    };
+  }
+
+  #find(file: number): number {
+    const files = this.#pool.files;
+    if (this.size <= 16) {
+      for (let i = this.#start; i < this.#end; i++) {
+        if (files[i] === file) return i;
+      }
+      return -1;
+    }
+    if (this.#index === undefined) {
+      this.#index = new Map();
+      for (let i = this.#start; i < this.#end; i++) {
+        this.#index.set(files[i], i);
+      }
+    }
+    return this.#index.get(file) ?? -1;
+  }
+
+  get(file: number): FileAccess | undefined {
+    const i = this.#find(file);
+    return i < 0 ? undefined : this.#at(i);
+  }
+
+  has(file: number): boolean {
+    return this.#find(file) >= 0;
+  }
+
+  *entries(): MapIterator<[number, FileAccess]> {
+    for (let i = this.#start; i < this.#end; i++) {
+      yield [this.#pool.files[i], this.#at(i)];
+    }
+  }
+
+  *keys(): MapIterator<number> {
+    for (let i = this.#start; i < this.#end; i++) yield this.#pool.files[i];
+  }
+
+  *values(): MapIterator<FileAccess> {
+    for (let i = this.#start; i < this.#end; i++) yield this.#at(i);
+  }
+
+  forEach(
+    fn: (
+      value: FileAccess,
+      key: number,
+      map: ReadonlyMap<number, FileAccess>,
+    ) => void,
+  ): void {
+    for (let i = this.#start; i < this.#end; i++) {
+      fn(this.#at(i), this.#pool.files[i], this);
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[number, FileAccess]> {
+    return this.entries();
+  }
+}
+
 function endGeneration(f: MutableFile): void {
   f.generation++;
   if (f.producers.length === 0) return;
+  if (f.formerProducers === NONE) f.formerProducers = [];
   const former = f.formerProducers;
   for (const id of f.producers) {
     if (former[former.length - 1] !== id) former.push(id);
   }
-  f.producers = [];
+  f.producers = NONE;
   // Keep the list within twice its distinct entries, however often the
   // same processes truncate or replace the file.
   if (former.length > 2 * f.formerUnique + 16) dedupeFormer(f);
