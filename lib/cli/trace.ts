@@ -204,7 +204,14 @@ export async function traceCommand(
     }
     if (graph !== undefined) {
       const kind = format.slice("graph-".length) as GraphFormat;
-      out.write(renderGraph(graph.finish(), kind, graphOpts));
+      out.write(
+        renderGraph(
+          graph.finish(),
+          kind,
+          graphOpts,
+          (m) => printError(io, `filemon: warning: ${m}`),
+        ),
+      );
     }
   } catch (err) {
     out.abort();

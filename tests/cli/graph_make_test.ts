@@ -164,3 +164,40 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "trace -f graph-make warns about a file make cannot name, as graph does",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await tempDir();
+    try {
+      const r = await new Deno.Command(FILEMON, {
+        args: traceArgs(
+          "-f",
+          "graph-make",
+          "-o",
+          "-",
+          "--",
+          "sh",
+          "-c",
+          'echo > "a;b"; cat "a;b" > out',
+        ),
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      const stderr = new TextDecoder().decode(r.stderr);
+      assertEquals(r.code, 0, stderr);
+      assertStringIncludes(stdout, `# filemon: left out a rule`);
+      assertStringIncludes(stdout, `${dir}/out:`);
+      assertStringIncludes(
+        stderr,
+        "filemon: warning: 1 file left out of the make rules",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
