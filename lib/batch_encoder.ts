@@ -10,6 +10,12 @@
 
 import type { EventSink, OpenEvent, TraceEvent } from "./event.ts";
 import { encodePath } from "./path.ts";
+import {
+  maxRecordBytes,
+  type RawRecord,
+  type RecordWriter,
+  viewOf,
+} from "./_raw_record.ts";
 
 /** Formats an open event given as its fields (see `EventSink.open`). */
 export type OpenFormat = (
@@ -27,7 +33,10 @@ export type OpenFormat = (
  *
  * It is also an `EventSink` that gathers the events sent to it until `take`;
  * `formatOpen`, when given, formats the opens sent as fields (it must give
- * what `format` gives for the event).
+ * what `format` gives for the event). With `writeRecord` it also takes log
+ * records read in place (`record`, see `RawRecord`), which it writes as
+ * bytes: `writeRecord` must give the bytes of what `format` gives for the
+ * record's event.
  *
  * @example
  * ```ts
@@ -49,16 +58,39 @@ export type OpenFormat = (
 export class BatchEncoder implements EventSink {
   #format: (event: TraceEvent) => string;
   #formatOpen: OpenFormat | undefined;
+  #writeRecord: RecordWriter | undefined;
   /** Grown on demand to the largest batch seen. */
   #buffer = new Uint8Array(0);
+  /** A view of `#buffer`, for `#writeRecord`. */
+  #view = viewOf(this.#buffer);
   #encoder = new TextEncoder();
   /** Text gathered and not yet encoded, then the bytes encoded so far. */
   #text = "";
   #written = 0;
 
-  constructor(format: (event: TraceEvent) => string, formatOpen?: OpenFormat) {
+  constructor(
+    format: (event: TraceEvent) => string,
+    formatOpen?: OpenFormat,
+    writeRecord?: RecordWriter,
+  ) {
     this.#format = format;
     this.#formatOpen = formatOpen;
+    this.#writeRecord = writeRecord;
+  }
+
+  /** Whether `record` may be called (a `RecordWriter` was given). */
+  get takesRecords(): boolean {
+    return this.#writeRecord !== undefined;
+  }
+
+  /** A log record read in place, written after what was sent before it. */
+  record(r: RawRecord): void {
+    if (this.#text !== "") {
+      this.#written = this.#put(this.#text, this.#written);
+      this.#text = "";
+    }
+    this.#reserve(this.#written, maxRecordBytes(r));
+    this.#written = this.#writeRecord!(this.#view, this.#written, r);
   }
 
   /** The bytes of a batch (alone: what the sink gathered is dropped); valid until the next call. */
@@ -138,6 +170,7 @@ export class BatchEncoder implements EventSink {
     );
     grown.set(this.#buffer.subarray(0, used));
     this.#buffer = grown;
+    this.#view = viewOf(grown);
   }
 }
 

@@ -29,6 +29,26 @@ import type {
   TraceEvent,
 } from "./event.ts";
 import { decodePath, resolvePath } from "./path.ts";
+import {
+  ABS_JOIN,
+  ABS_NONE,
+  ABS_SAME,
+  AsciiBytes,
+  KIND_RW,
+  RawRecord,
+  viewOf,
+} from "./_raw_record.ts";
+
+/**
+ * A sink that also takes log records read in place (see `RawRecord`): the
+ * decoder hands it the common records that way when `takesRecords`.
+ * `BatchEncoder` is one.
+ */
+export interface RecordSink extends EventSink {
+  readonly takesRecords: boolean;
+  /** One record (or R and W line pair); `r` is only valid during the call. */
+  record(r: RawRecord): void;
+}
 
 /** Options of the filemon decoders. */
 export interface FilemonDecoderOptions {
@@ -69,6 +89,49 @@ const GLUED = /^(?:[ACDEFLMRSWX] \d+ |[#V] )/;
 const MAX_LINE = 64 * 1024;
 const CR = 13;
 const NL = 10;
+const SP = 0x20;
+const QUOTE = 0x27;
+
+/** Where the digits from `start` end (at `end` at the latest). */
+function digitsEnd(src: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && src[i] >= 0x30 && src[i] <= 0x39) i++;
+  return i;
+}
+
+/**
+ * The number `src[start, end)`, or -1 unless it is 1 to 10 digits without a
+ * leading zero, at most 2^31 - 1 (how a formatter writes it back).
+ */
+function plainInt(src: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n < 1 || n > 10 || (n > 1 && src[start] === 0x30)) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) v = v * 10 + (src[i] - 0x30);
+  return v > 0x7fffffff ? -1 : v;
+}
+
+/** Whether `src[a, a + n)` and `src[b, b + n)` are the same bytes. */
+function same(src: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (src[a + i] !== src[b + i]) return false;
+  return true;
+}
+
+/**
+ * A working directory's bytes with a "/" after it, for paths joined to it in
+ * place; undefined when `resolvePath` could change it, or when it is not
+ * printable ASCII or has something JSON escapes.
+ */
+function dirBytes(cwd: string): AsciiBytes | undefined {
+  if (
+    !/^[\x20-\x7f]+$/.test(cwd) || cwd.charCodeAt(0) !== 0x2f ||
+    cwd.includes('"') || cwd.includes("\\") || /\/[/.]/.test(cwd) ||
+    (cwd.length > 1 && cwd.endsWith("/"))
+  ) return undefined;
+  return new AsciiBytes(
+    new TextEncoder().encode(cwd === "/" ? "/" : cwd + "/"),
+  );
+}
 
 /** What `isPlain` looks for: `"`, `\` and the control characters but newline. */
 const UNPLAIN = ['"', "\\"];
@@ -140,6 +203,15 @@ export class FilemonDecoder {
   };
   /** Where the lines being decoded send their events. */
   #out: EventSink = new EventList();
+  /** `#out` when it takes records read in place. */
+  #records: RecordSink | undefined;
+  /** The record read in place, reused. */
+  #raw = new RawRecord();
+  /** The working directory whose bytes `#dirBytes` are (see `#dir`). */
+  #dirOf: string | undefined;
+  #dirBytes: AsciiBytes | undefined;
+  /** Set by `#scan`. */
+  #fold = false;
   #line = 0;
   #version = 5;
   #cwd = new Map<number, string>();
@@ -194,6 +266,9 @@ export class FilemonDecoder {
   /** `push`, the events going to `sink`. */
   pushTo(chunk: Uint8Array, sink: EventSink): void {
     this.#out = sink;
+    this.#records = (sink as Partial<RecordSink>).takesRecords === true
+      ? sink as RecordSink
+      : undefined;
     this.#splitter.push(chunk, this.#lineSink);
   }
 
@@ -207,6 +282,7 @@ export class FilemonDecoder {
   /** `finish`, the events going to `sink`. */
   finishTo(sink: EventSink): void {
     this.#out = sink;
+    this.#records = undefined;
     const rest = this.#splitter.finish();
     if (rest !== undefined) {
       let end = rest.length;
@@ -220,6 +296,29 @@ export class FilemonDecoder {
 
   /** Decodes complete lines: `bytes[start, end)`, separated by newlines. */
   #lines(bytes: Uint8Array, start: number, end: number): void {
+    const records = this.#records;
+    if (records === undefined) {
+      this.#text(bytes, start, end);
+      return;
+    }
+    // The common records go to the sink in place; each other line is
+    // decoded as text.
+    let from = start;
+    for (;;) {
+      if (this.#mode === "log" || this.#mode === "meta-body") {
+        from = this.#inPlace(bytes, from, end, records);
+        if (from > end) return;
+      }
+      let to = bytes.indexOf(NL, from);
+      if (to < 0 || to > end) to = end;
+      this.#text(bytes, from, to);
+      if (to === end) return;
+      from = to + 1;
+    }
+  }
+
+  /** Decodes complete lines as text: `bytes[start, end)`, separated by newlines. */
+  #text(bytes: Uint8Array, start: number, end: number): void {
     const view = bytes.subarray(start, end);
     let text: string | undefined = lax.decode(view);
     if (text.includes("\ufffd")) {
@@ -252,6 +351,250 @@ export class FilemonDecoder {
       this.#take(line, 0, line.length, true);
       from = to + 1;
     }
+  }
+
+  /**
+   * Hands the lines of `src[from, end)` to `sink` as records read in place,
+   * up to the first line that needs decoding as text: a record of another
+   * kind, a byte that is not printable ASCII or that JSON escapes, a number
+   * with a sign or a leading zero, a path to fold, anything wrong. Returns
+   * where that line starts, or `end + 1` when there is none. A record read
+   * in place stands for the very event decoding its text would give.
+   */
+  #inPlace(
+    src: Uint8Array,
+    from: number,
+    end: number,
+    sink: RecordSink,
+  ): number {
+    const r = this.#raw;
+    if (r.src !== src) {
+      r.src = src;
+      r.view = viewOf(src);
+    }
+    let p = from;
+    while (p <= end) {
+      if (this.#holding) {
+        // An R held back by the text path is paired there with a W.
+        if (src[p] === 0x57) return p;
+        this.#release();
+      }
+      // A small function called for each line is optimized sooner than a
+      // loop in a large one.
+      const lineEnd = this.#read(src, p, end);
+      if (lineEnd < 0) return p;
+      sink.record(r);
+      this.#line += r.kind === KIND_RW ? 2 : 1;
+      p = lineEnd + 1;
+    }
+    return p;
+  }
+
+  /**
+   * Reads the line at `p` into `#raw` (`src` already there), and makes the
+   * changes to the working directories its event makes; returns where it
+   * ends (where the W line after it ends for `KIND_RW`), or -1 when the
+   * line needs decoding as text (see `#inPlace`).
+   */
+  #read(src: Uint8Array, p: number, end: number): number {
+    const r = this.#raw;
+    const kind = src[p];
+    if (p + 2 >= end || src[p + 1] !== SP) return -1;
+    const pid1 = digitsEnd(src, p + 2, end);
+    const pid = plainInt(src, p + 2, pid1);
+    if (pid < 0 || pid1 >= end || src[pid1] !== SP) return -1;
+    r.pid = pid;
+    r.pid0 = p + 2;
+    r.pid1 = pid1;
+    const rest = pid1 + 1;
+    let lineEnd: number;
+    r.kind = kind;
+    switch (kind) {
+      case 0x52: /* R */
+      case 0x57: /* W */
+      case 0x45: /* E */
+      case 0x44: /* D */
+      case 0x53: /* S */ {
+        lineEnd = this.#scan(src, rest, end);
+        if (lineEnd <= rest || lineEnd - p >= FREEBSD_RECORD_MAX) return -1;
+        const abs = this.#absKind(src, pid, rest, lineEnd);
+        if (abs < 0) return -1;
+        r.a0 = rest;
+        r.a1 = lineEnd;
+        r.aAbs = abs;
+        if (abs === ABS_JOIN) r.aDir = this.#dirBytes!;
+        if (kind !== 0x52) break;
+        // An R and the W line after it of the same pid and path are one
+        // open. The text path holds an R at the end of the text, or when
+        // the W's pid or path is written some other way (a leading zero,
+        // a CR).
+        if (lineEnd === end) return -1;
+        const q = lineEnd + 1;
+        if (src[q] !== 0x57) break;
+        const wPid1 = digitsEnd(src, q + 2, end);
+        if (
+          src[q + 1] !== SP || plainInt(src, q + 2, wPid1) < 0 ||
+          src[wPid1] !== SP
+        ) return -1;
+        if (
+          wPid1 - q !== pid1 - p || !same(src, r.pid0, q + 2, pid1 - p - 2)
+        ) {
+          break;
+        }
+        const w0 = wPid1 + 1;
+        const n = lineEnd - rest;
+        if (w0 + n > end || !same(src, rest, w0, n)) break;
+        const wEnd = w0 + n;
+        if (wEnd < end && src[wEnd] !== NL) {
+          if (src[wEnd] === CR) return -1;
+          break;
+        }
+        r.kind = KIND_RW;
+        lineEnd = wEnd;
+        break;
+      }
+      case 0x46: /* F */ {
+        lineEnd = digitsEnd(src, rest, end);
+        const child = plainInt(src, rest, lineEnd);
+        if (child < 0 || (lineEnd < end && src[lineEnd] !== NL)) return -1;
+        r.a0 = rest;
+        r.a1 = lineEnd;
+        if (this.#cwd.size > 0 || this.#initialCwd !== undefined) {
+          const cwd = this.#cwd.get(pid) ?? this.#initialCwd;
+          if (cwd !== undefined) this.#cwd.set(child, cwd);
+        }
+        break;
+      }
+      case 0x58: /* X */ {
+        const status = digitsEnd(src, rest, end);
+        if (plainInt(src, rest, status) < 0) return -1;
+        r.a0 = rest;
+        r.a1 = status;
+        if (status === end || src[status] === NL) {
+          lineEnd = status;
+          r.b0 = r.b1 = -1;
+        } else {
+          if (src[status] !== SP) return -1;
+          lineEnd = digitsEnd(src, status + 1, end);
+          if (
+            plainInt(src, status + 1, lineEnd) < 0 ||
+            (lineEnd < end && src[lineEnd] !== NL)
+          ) return -1;
+          r.b0 = status + 1;
+          r.b1 = lineEnd;
+        }
+        if (this.#cwd.size > 0) this.#cwd.delete(pid);
+        break;
+      }
+      case 0x4d: /* M */
+      case 0x4c: /* L */ {
+        // 'from' 'to', split at the first "' '" as the text path does.
+        lineEnd = this.#scan(src, rest, end);
+        if (
+          lineEnd < rest + 7 || lineEnd - p >= FREEBSD_RECORD_MAX ||
+          src[rest] !== QUOTE || src[rest + 1] === SP ||
+          src[lineEnd - 1] !== QUOTE
+        ) return -1;
+        let sep = rest + 1;
+        while (
+          sep < lineEnd - 2 &&
+          !(src[sep] === QUOTE && src[sep + 1] === SP &&
+            src[sep + 2] === QUOTE)
+        ) sep++;
+        // The closing quote may be the separator's last one: `to` is then
+        // empty to the text path too, but the bytes of neither are there.
+        if (sep + 3 > lineEnd - 1) return -1;
+        const fromAbs = kind === 0x4d
+          ? this.#absKind(src, pid, rest + 1, sep)
+          : ABS_NONE;
+        if (fromAbs < 0) return -1;
+        if (fromAbs === ABS_JOIN) r.aDir = this.#dirBytes!;
+        const toAbs = this.#absKind(src, pid, sep + 3, lineEnd - 1);
+        if (toAbs < 0) return -1;
+        if (toAbs === ABS_JOIN) r.bDir = this.#dirBytes!;
+        r.a0 = rest + 1;
+        r.a1 = sep;
+        r.aAbs = fromAbs;
+        r.b0 = sep + 3;
+        r.b1 = lineEnd - 1;
+        r.bAbs = toAbs;
+        break;
+      }
+      default:
+        return -1;
+    }
+    r.start = p;
+    r.end = lineEnd;
+    return lineEnd;
+  }
+
+  /**
+   * Where the line from `start` (before `end`) ends, or -1 when it has a
+   * byte that is not printable ASCII, or is `"` or `\`. Sets `#fold`: whether
+   * a "/" in it is followed by "/" or ".".
+   */
+  #scan(src: Uint8Array, start: number, end: number): number {
+    const view = this.#raw.view;
+    let fold = 0;
+    let i = start;
+    // Four bytes at a time while none is out of the ordinary (a newline
+    // is), with the bit tricks of "Determine if a word has a byte less than
+    // n": each test leaves the top bit of the bytes it finds.
+    for (; i + 4 <= end; i += 4) {
+      const w = view.getInt32(i, true);
+      const quote = w ^ 0x22222222;
+      const backslash = w ^ 0x5c5c5c5c;
+      if (
+        (w | ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) |
+          ((backslash - 0x01010101) & ~backslash)) & 0x80808080
+      ) break;
+      // The slashes, and the slashes and dots (a false find in a byte
+      // after a true one only makes the line go the text way).
+      const sx = w ^ 0x2f2f2f2f;
+      const dx = w ^ 0x2e2e2e2e;
+      const slash = (sx - 0x01010101) & ~sx & 0x80808080;
+      const either = slash | ((dx - 0x01010101) & ~dx & 0x80808080);
+      fold |= (slash << 8) & either;
+      // A slash ending the word before, a slash or dot starting this one.
+      if (i > start && src[i - 1] === 0x2f) fold |= either & 0x80;
+    }
+    for (; i < end; i++) {
+      const b = src[i];
+      if (b === NL) break;
+      if (b < 0x20 || b > 0x7f || b === 0x22 || b === 0x5c) return -1;
+      if ((b === 0x2f || b === 0x2e) && i > start && src[i - 1] === 0x2f) {
+        fold = 1;
+      }
+    }
+    this.#fold = fold !== 0;
+    return i;
+  }
+
+  /**
+   * How the path `src[start, end)` of `pid` gets its absolute form in place
+   * (see `RawRecord.aAbs`; for `ABS_JOIN`, `#dirBytes` holds the directory),
+   * or -1 when `#abs` must make it: a path to fold (after `#scan`), or a
+   * working directory that is not plain.
+   */
+  #absKind(src: Uint8Array, pid: number, start: number, end: number): number {
+    // An empty path folds into the working directory.
+    if (end === start) return -1;
+    if (src[start] === 0x2f) {
+      return this.#fold || (end - start > 1 && src[end - 1] === 0x2f)
+        ? -1
+        : ABS_SAME;
+    }
+    const cwd = this.#cwd.size === 0
+      ? this.#initialCwd
+      : this.#cwd.get(pid) ?? this.#initialCwd;
+    if (cwd === undefined) return ABS_NONE;
+    // `cwd + "/" + path` is what `resolvePath` gives when nothing folds.
+    if (this.#fold || src[start] === 0x2e || src[end - 1] === 0x2f) return -1;
+    if (cwd !== this.#dirOf) {
+      this.#dirOf = cwd;
+      this.#dirBytes = dirBytes(cwd);
+    }
+    return this.#dirBytes === undefined ? -1 : ABS_JOIN;
   }
 
   /** Starts on a new text of lines; `plain`: see `#plain`. */

@@ -15,6 +15,7 @@
 
 import { pathOf, type TraceEvent } from "./event.ts";
 import { BatchEncoder } from "./batch_encoder.ts";
+import { copyAscii, type RawRecord } from "./_raw_record.ts";
 
 /** Formats seconds since the epoch as filemon's `SEC.USEC` (six digits). */
 export function formatTime(time: number): string {
@@ -163,6 +164,37 @@ export class FilemonEncoderStream
       },
     });
   }
+}
+
+/**
+ * `formatFilemon` of the event of a log record read in place (see
+ * `RawRecord`), as bytes written into `out` at `at`: the record's own line(s)
+ * and a newline. The `RecordWriter` of filemon text.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { KIND_RW, RawRecord, viewOf } from "./_raw_record.ts";
+ * import { writeFilemonRecord } from "./filemon_encoder.ts";
+ * const r = new RawRecord();
+ * r.src = new TextEncoder().encode("R 1 /a\nW 1 /a");
+ * r.view = viewOf(r.src);
+ * [r.kind, r.start, r.end] = [KIND_RW, 0, 13];
+ * const out = new Uint8Array(64);
+ * const end = writeFilemonRecord(viewOf(out), 0, r);
+ * assertEquals(new TextDecoder().decode(out.subarray(0, end)), "R 1 /a\nW 1 /a\n");
+ * ```
+ */
+export function writeFilemonRecord(
+  out: DataView,
+  at: number,
+  r: RawRecord,
+): number {
+  // The record's lines are what `formatFilemon` would write: the decoder
+  // reads in place only lines it would write back the same.
+  at = copyAscii(out, at, r.view, r.start, r.end);
+  out.setUint8(at, 0x0a);
+  return at + 1;
 }
 
 let encoder: BatchEncoder | undefined;

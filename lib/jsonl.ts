@@ -17,6 +17,17 @@ import { DecodeError } from "./decode_error.ts";
 import type { OpenEvent, TraceEvent } from "./event.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
 import { pathFromBase64, pathToBase64 } from "./path.ts";
+import {
+  ABS_JOIN,
+  ABS_NONE,
+  ABS_SAME,
+  AsciiBytes,
+  copyAscii,
+  copyAsciiTwice,
+  KIND_RW,
+  type RawRecord,
+  viewOf,
+} from "./_raw_record.ts";
 
 /** The longest line accepted, newline not counted (an exec's argv can be large). */
 const MAX_LINE = 64 * 1024 * 1024;
@@ -294,6 +305,181 @@ export function formatJsonOpenLine(
     ? path
     : path + '","abs":"' + abs;
   return OPEN.of("open", pid) + strings + close(modeField(mode), extras, true);
+}
+
+/** A constant piece of JSON as bytes. */
+const ascii = (text: string) => new AsciiBytes(new TextEncoder().encode(text));
+
+/**
+ * `{"op":"<op>","pid":<pid><field>` as bytes, its pid rewritten in place when
+ * it changes (the bytes counterpart of `Head`).
+ */
+class HeadBytes {
+  /** The head, in the first `#length` bytes. */
+  #bytes = new Uint8Array(64);
+  #view = viewOf(this.#bytes);
+  #length = 0;
+  /** Where the pid starts. */
+  #at: number;
+  #field: Uint8Array;
+  #pid = -1;
+
+  /** `field`: the first field after the pid, with its colon (and quote). */
+  constructor(op: string, field: string) {
+    const start = new TextEncoder().encode(`{"op":"${op}","pid":`);
+    this.#bytes.set(start);
+    this.#at = start.length;
+    this.#field = new TextEncoder().encode(field);
+  }
+
+  /** Writes the head of `r`'s pid at `at`; returns where it ends. */
+  put(out: DataView, at: number, r: RawRecord): number {
+    if (r.pid !== this.#pid) this.#make(r);
+    return copyAscii(out, at, this.#view, 0, this.#length);
+  }
+
+  #make(r: RawRecord): void {
+    const bytes = this.#bytes;
+    const src = r.src;
+    let at = this.#at;
+    // At most 10 digits: the head fits.
+    for (let i = r.pid0; i < r.pid1; i++) bytes[at++] = src[i];
+    const field = this.#field;
+    for (let i = 0; i < field.length; i++) bytes[at++] = field[i];
+    this.#length = at;
+    this.#pid = r.pid;
+  }
+}
+
+const HEADS = {
+  open: new HeadBytes("open", ',"path":"'),
+  exec: new HeadBytes("exec", ',"path":"'),
+  unlink: new HeadBytes("unlink", ',"path":"'),
+  stat: new HeadBytes("stat", ',"path":"'),
+  fork: new HeadBytes("fork", ',"child":'),
+  exit: new HeadBytes("exit", ',"status":'),
+  rename: new HeadBytes("rename", ',"from":"'),
+  link: new HeadBytes("link", ',"from":"'),
+};
+
+/** The other constant pieces of the records `writeJsonRecord` writes. */
+const J = {
+  abs: ascii('","abs":"'),
+  r: ascii('","mode":"r"}\n'),
+  w: ascii('","mode":"w"}\n'),
+  rw: ascii('","mode":"rw"}\n'),
+  quoteEnd: ascii('"}\n'),
+  signal: ascii(',"signal":'),
+  end: ascii("}\n"),
+  to: ascii('","to":"'),
+  fromAbs: ascii('","from_abs":"'),
+  toAbs: ascii('","to_abs":"'),
+  quote: ascii('"'),
+};
+
+/** Writes the constant `piece` at `at`; returns where it ends. */
+function put(out: DataView, at: number, piece: AsciiBytes): number {
+  return copyAscii(out, at, piece.view, 0, piece.length);
+}
+
+/**
+ * `formatJsonLineNewline` of the event of a log record read in place (see
+ * `RawRecord`), as bytes written into `out` at `at`; returns where they end.
+ * The `RecordWriter` of JSON Lines.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ABS_SAME, RawRecord, viewOf } from "./_raw_record.ts";
+ * import { writeJsonRecord } from "./jsonl.ts";
+ * const r = new RawRecord();
+ * r.src = new TextEncoder().encode("E 42 /bin/sh");
+ * r.view = viewOf(r.src);
+ * [r.kind, r.start, r.end, r.pid, r.pid0, r.pid1, r.a0, r.a1, r.aAbs] =
+ *   [0x45, 0, 12, 42, 2, 4, 5, 12, ABS_SAME];
+ * const out = new Uint8Array(200);
+ * const end = writeJsonRecord(viewOf(out), 0, r);
+ * assertEquals(
+ *   new TextDecoder().decode(out.subarray(0, end)),
+ *   '{"op":"exec","pid":42,"path":"/bin/sh","abs":"/bin/sh"}\n',
+ * );
+ * ```
+ */
+export function writeJsonRecord(
+  out: DataView,
+  at: number,
+  r: RawRecord,
+): number {
+  const src = r.view;
+  const kind = r.kind;
+  let o = at;
+  switch (kind) {
+    case 0x46: /* F */
+      o = HEADS.fork.put(out, o, r);
+      o = copyAscii(out, o, src, r.a0, r.a1);
+      return put(out, o, J.end);
+    case 0x58: /* X */
+      o = HEADS.exit.put(out, o, r);
+      o = copyAscii(out, o, src, r.a0, r.a1);
+      if (r.b0 >= 0) {
+        o = put(out, o, J.signal);
+        o = copyAscii(out, o, src, r.b0, r.b1);
+      }
+      return put(out, o, J.end);
+    case 0x4d: /* M */
+    case 0x4c: /* L */ {
+      o = (kind === 0x4d ? HEADS.rename : HEADS.link).put(out, o, r);
+      o = copyAscii(out, o, src, r.a0, r.a1);
+      o = put(out, o, J.to);
+      o = copyAscii(out, o, src, r.b0, r.b1);
+      if (r.aAbs !== ABS_NONE) {
+        o = put(out, o, J.fromAbs);
+        if (r.aAbs === ABS_JOIN) o = put(out, o, r.aDir);
+        o = copyAscii(out, o, src, r.a0, r.a1);
+      }
+      if (r.bAbs !== ABS_NONE) {
+        o = put(out, o, J.toAbs);
+        if (r.bAbs === ABS_JOIN) o = put(out, o, r.bDir);
+        o = copyAscii(out, o, src, r.b0, r.b1);
+      }
+      return put(out, o, J.quoteEnd);
+    }
+    default: {
+      // One path: R, W, R+W, E, D, S.
+      o =
+        (kind === 0x45
+          ? HEADS.exec
+          : kind === 0x44
+          ? HEADS.unlink
+          : kind === 0x53
+          ? HEADS.stat
+          : HEADS.open).put(out, o, r);
+      if (r.aAbs === ABS_SAME) {
+        // The path twice, `","abs":"` between.
+        const n = r.a1 - r.a0;
+        copyAsciiTwice(out, o, o + n + J.abs.length, src, r.a0, r.a1);
+        o = put(out, o + n, J.abs) + n;
+      } else {
+        o = copyAscii(out, o, src, r.a0, r.a1);
+        if (r.aAbs === ABS_JOIN) {
+          o = put(out, o, J.abs);
+          o = put(out, o, r.aDir);
+          o = copyAscii(out, o, src, r.a0, r.a1);
+        }
+      }
+      return put(
+        out,
+        o,
+        kind === 0x52
+          ? J.r
+          : kind === 0x57
+          ? J.w
+          : kind === KIND_RW
+          ? J.rw
+          : J.quoteEnd,
+      );
+    }
+  }
 }
 
 let encoder: BatchEncoder | undefined;

@@ -18,8 +18,12 @@ import { Output } from "./output.ts";
 import { DecodeError } from "../decode_error.ts";
 import { FilemonDecoder } from "../filemon_decoder.ts";
 import { BatchEncoder } from "../batch_encoder.ts";
-import { formatFilemon } from "../filemon_encoder.ts";
-import { formatJsonLineNewline, formatJsonOpenLine } from "../jsonl.ts";
+import { formatFilemon, writeFilemonRecord } from "../filemon_encoder.ts";
+import {
+  formatJsonLineNewline,
+  formatJsonOpenLine,
+  writeJsonRecord,
+} from "../jsonl.ts";
 
 export const DECODE_HELP =
   `filemon decode: turn a filemon log or bmake .meta file into JSON Lines
@@ -128,8 +132,12 @@ export async function decodeCommand(
     },
   });
   const encoder = format === "jsonl"
-    ? new BatchEncoder(formatJsonLineNewline, formatJsonOpenLine)
-    : new BatchEncoder(formatFilemon);
+    ? new BatchEncoder(
+      formatJsonLineNewline,
+      formatJsonOpenLine,
+      writeJsonRecord,
+    )
+    : new BatchEncoder(formatFilemon, undefined, writeFilemonRecord);
   const outputPath = stringFlag(args, "output");
   const output = Output.open(io.files, outputPath, 1);
   // A regular file appears whole, when complete: its writes can wait for
