@@ -10,6 +10,13 @@
  * a `W` line of the same process and path (how filemon writes one O_RDWR
  * open) becomes one event with mode "rw"; encoding writes both lines back.
  *
+ * Refused, each a `DecodeError` naming the line: a version other than 4
+ * or 5 (`# filemon version N`, `V N`), a negative pid, a NUL byte in a path
+ * (no path can hold one), and an input in UTF-16 or UTF-32, with or without
+ * a byte order mark (said so on line 1, in lenient mode too). A UTF-8 byte
+ * order mark at the start is skipped. Messages escape what they quote of the
+ * input (`escapeText`).
+ *
  * Memory stays constant whatever the log size: only the current partial line
  * and one working directory per live process are kept. A line longer than
  * 64 KiB is an error (in lenient mode a warning; the line is skipped up to its
@@ -20,6 +27,7 @@
  */
 
 import { DecodeError } from "./decode_error.ts";
+import { inputStart } from "./_input_start.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
 import type {
   EventSink,
@@ -73,6 +81,11 @@ export interface FilemonDecoderOptions {
 }
 
 const META_MARKER = "-- filemon acquired metadata --";
+/** The versions of the log format this decoder reads. */
+const VERSIONS = [4, 5];
+/** What a log is, for the message about an input in UTF-16. */
+const LOG_ENCODING =
+  "filemon logs are bytes, UTF-8 for text (convert it first, e.g. with iconv -t UTF-8)";
 const META_FIRST = "# Meta data file";
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Several times faster than `utf8`; its U+FFFD sends a chunk to `utf8`. */
@@ -287,7 +300,10 @@ export class FilemonDecoder {
     if (rest !== undefined) {
       let end = rest.length;
       if (rest[end - 1] === CR) end--;
-      const line = decodePath(rest, 0, end);
+      const start = this.#line === 0
+        ? inputStart(rest, 0, end, LOG_ENCODING)
+        : 0;
+      const line = decodePath(rest, start, end);
       this.#begin(false);
       this.#take(line, 0, line.length, false);
     }
@@ -296,6 +312,9 @@ export class FilemonDecoder {
 
   /** Decodes complete lines: `bytes[start, end)`, separated by newlines. */
   #lines(bytes: Uint8Array, start: number, end: number): void {
+    // The first line tells UTF-16 from bytes, and may start with a UTF-8
+    // byte order mark, which is skipped.
+    if (this.#line === 0) start += inputStart(bytes, start, end, LOG_ENCODING);
     const records = this.#records;
     if (records === undefined) {
       this.#text(bytes, start, end);
@@ -673,7 +692,9 @@ export class FilemonDecoder {
       );
     }
     if (letter === 0x56 /* V */) {
-      const version = this.#int(s, start + 2, end, "version");
+      const version = this.#checkVersion(
+        this.#int(s, start + 2, end, "version"),
+      );
       this.#version = version;
       return { op: "version", version };
     }
@@ -689,9 +710,9 @@ export class FilemonDecoder {
       i === start + 2 || pid > 0x7fffffff ||
       (i < end && s.charCodeAt(i) !== 0x20)
     ) {
-      // Not plain digits: `#int` tells what is wrong (or reads a sign).
+      // Not plain digits: `#int` tells what is wrong.
       while (i < end && s.charCodeAt(i) !== 0x20) i++;
-      pid = this.#int(s, start + 2, i, "pid");
+      pid = this.#pid(s, start + 2, i, "pid");
     }
     const rest = i + 1;
     switch (letter) {
@@ -710,7 +731,7 @@ export class FilemonDecoder {
           : { op: "exec", pid, path, abs };
       }
       case 0x46: /* F */ {
-        const child = this.#int(s, rest, end, "child pid");
+        const child = this.#pid(s, rest, end, "child pid");
         const cwd = this.#cwd.get(pid) ?? this.#initialCwd;
         if (cwd !== undefined) this.#cwd.set(child, cwd);
         return { op: "fork", pid, child };
@@ -809,7 +830,7 @@ export class FilemonDecoder {
     let m: RegExpExecArray | null;
     if (line === "# Bye bye") return { op: "bye" };
     if ((m = /^# filemon version (\d+)$/.exec(line)) !== null) {
-      this.#version = Number(m[1]);
+      this.#version = this.#checkVersion(Number(m[1]));
       return { op: "begin", version: this.#version };
     }
     if ((m = /^# Target pid (\d+)$/.exec(line)) !== null) {
@@ -820,6 +841,25 @@ export class FilemonDecoder {
       return { op: m[1] === "Start" ? "start" : "stop", time };
     }
     return { op: "comment", text: line.slice(1) };
+  }
+
+  /** `version`, unless it is not one this decoder reads. */
+  #checkVersion(version: number): number {
+    if (!VERSIONS.includes(version)) {
+      throw this.#error(
+        `filemon version ${version} is not one this decoder reads (it reads ${
+          VERSIONS.join(" and ")
+        })`,
+      );
+    }
+    return version;
+  }
+
+  /** The pid `s[start, end)` (`what`: which one). */
+  #pid(s: string, start: number, end: number, what: string): number {
+    const pid = this.#int(s, start, end, what);
+    if (pid < 0) throw this.#error(`${what} ${pid} is negative`);
+    return pid;
   }
 
   /** The number `s[start, end)`. */
@@ -848,7 +888,20 @@ export class FilemonDecoder {
   #path(s: string, line: number, start: number, end: number): string {
     if (start >= end) throw this.#error("missing path");
     if (end - line >= FREEBSD_RECORD_MAX) this.#checkGlued(s.slice(line, end));
+    this.#checkNul(s, start, end);
     return s.slice(start, end);
+  }
+
+  /** Refuses a NUL byte in the path(s) `s[start, end)`: no path has one. */
+  #checkNul(s: string, start: number, end: number): void {
+    // A plain text has no control character at all.
+    if (this.#plain) return;
+    const nul = s.indexOf("\0", start);
+    if (nul >= 0 && nul < end) {
+      throw this.#error(
+        "path has a NUL byte, which no path can have",
+      );
+    }
   }
 
   #checkGlued(line: string): void {
@@ -872,6 +925,7 @@ export class FilemonDecoder {
     ) {
       throw this.#error("expected two quoted paths 'from' 'to'");
     }
+    this.#checkNul(s, start + 1, end - 1);
     return sep;
   }
 

@@ -14,6 +14,7 @@
 
 import { BatchEncoder } from "./batch_encoder.ts";
 import { DecodeError } from "./decode_error.ts";
+import { inputStart } from "./_input_start.ts";
 import type { OpenEvent, TraceEvent } from "./event.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
 import { pathFromBase64, pathToBase64 } from "./path.ts";
@@ -517,10 +518,22 @@ export class JsonLinesEncoderStream
 }
 
 /** What a field of an event must hold. */
-type Kind = "int" | "num" | "str" | "bool" | "mode" | "argv" | "node";
+type Kind =
+  | "int"
+  | "pid"
+  | "version"
+  | "num"
+  | "str"
+  | "bool"
+  | "mode"
+  | "argv"
+  | "node";
 
 const KIND_TEST: Record<Kind, (v: unknown) => boolean> = {
   int: (v) => Number.isSafeInteger(v),
+  pid: (v) =>
+    Number.isSafeInteger(v) && v as number >= 0 && v as number <= 0x7fffffff,
+  version: (v) => v === 4 || v === 5,
   num: (v) => typeof v === "number" && Number.isFinite(v),
   str: (v) => typeof v === "string",
   bool: (v) => typeof v === "boolean",
@@ -533,6 +546,8 @@ const KIND_TEST: Record<Kind, (v: unknown) => boolean> = {
 
 const KIND_NAME: Record<Kind, (field: string) => string> = {
   int: (f) => `an integer "${f}"`,
+  pid: (f) => `an integer "${f}" from 0 to 2147483647`,
+  version: (f) => `a "${f}" of 4 or 5 (the filemon versions there are)`,
   num: (f) => `a number "${f}"`,
   str: (f) => `a string "${f}"`,
   bool: (f) => `a boolean "${f}"`,
@@ -545,22 +560,22 @@ const KIND_NAME: Record<Kind, (field: string) => string> = {
  * Each op's fields, from the README's schema: `name:kind`, with `?` when the
  * field is optional. Fields not listed are let through untouched.
  */
-const PATH_1 = "pid:int path:str abs:str? anon:bool? error:str? time:num?";
-const XATTR = "pid:int path:str abs:str? name:str? error:str? time:num?";
+const PATH_1 = "pid:pid path:str abs:str? anon:bool? error:str? time:num?";
+const XATTR = "pid:pid path:str abs:str? name:str? error:str? time:num?";
 const SCHEMA: Record<TraceEvent["op"], string> = {
-  exec: "pid:int path:str abs:str? anon:bool? argv:argv? error:str? " +
+  exec: "pid:pid path:str abs:str? anon:bool? argv:argv? error:str? " +
     "time:num?",
-  fork: "pid:int child:int error:str? time:num?",
-  exit: "pid:int status:int signal:int? error:str? time:num?",
+  fork: "pid:pid child:pid error:str? time:num?",
+  exit: "pid:pid status:int signal:int? error:str? time:num?",
   chdir: PATH_1,
   unlink: PATH_1,
-  link: "pid:int from:str to:str from_abs:str? to_abs:str? symbolic:bool? " +
+  link: "pid:pid from:str to:str from_abs:str? to_abs:str? symbolic:bool? " +
     "error:str? time:num?",
-  rename: "pid:int from:str to:str from_abs:str? to_abs:str? " +
+  rename: "pid:pid from:str to:str from_abs:str? to_abs:str? " +
     "exchange:bool? noreplace:bool? whiteout:bool? error:str? time:num?",
-  open: "pid:int path:str abs:str? mode:mode create:bool? trunc:bool? " +
+  open: "pid:pid path:str abs:str? mode:mode create:bool? trunc:bool? " +
     "tmpfile:bool? anon:bool? error:str? time:num?",
-  openat: "pid:int path:str error:str? time:num?",
+  openat: "pid:pid path:str error:str? time:num?",
   stat: PATH_1,
   rmdir: PATH_1,
   mkdir: PATH_1,
@@ -571,16 +586,16 @@ const SCHEMA: Record<TraceEvent["op"], string> = {
   access: PATH_1,
   readlink: PATH_1,
   lookup: PATH_1,
-  mknod: "pid:int path:str abs:str? type:node error:str? time:num?",
+  mknod: "pid:pid path:str abs:str? type:node error:str? time:num?",
   setxattr: XATTR,
   removexattr: XATTR,
   getxattr: XATTR,
   listxattr: XATTR,
-  begin: "version:int",
-  target: "pid:int",
+  begin: "version:version",
+  target: "pid:pid",
   start: "time:num",
   stop: "time:num",
-  version: "version:int",
+  version: "version:version",
   bye: "",
   comment: "text:str",
 };
@@ -680,7 +695,13 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
     const f = fields[i];
     const v = e[f.name];
     if (v === undefined ? f.required : !f.test(v)) {
-      const what = KIND_NAME[f.kind](f.name);
+      // A pid or version that is no integer is named as an integer, an
+      // integer out of range with the range.
+      const what = KIND_NAME[
+        !Number.isSafeInteger(v) && (f.kind === "pid" || f.kind === "version")
+          ? "int"
+          : f.kind
+      ](f.name);
       throw new DecodeError(
         line,
         v === undefined
@@ -699,6 +720,16 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
       delete e[key];
     }
   }
+  for (let i = 0; i < b64.length; i++) {
+    const [field] = b64[i];
+    const path = e[field];
+    if (field !== "text" && typeof path === "string" && path.includes("\0")) {
+      throw new DecodeError(
+        line,
+        `'${op}' has a NUL byte in "${field}", which no path or name can have`,
+      );
+    }
+  }
   if (shape.argv && e.argv_b64 !== undefined) {
     const argv = e.argv;
     const raw = e.argv_b64;
@@ -714,6 +745,15 @@ export function parseJsonLine(text: string, line: number): TraceEvent {
       if (raw[i] !== null) argv[i] = fromBase64(raw[i], "argv_b64", line);
     }
     delete e.argv_b64;
+  }
+  if (
+    shape.argv &&
+    (e.argv as string[] | undefined)?.some((a) => a.includes("\0"))
+  ) {
+    throw new DecodeError(
+      line,
+      `'${op}' has a NUL byte in "argv", which no argument can have`,
+    );
   }
   return e as unknown as TraceEvent;
 }
@@ -744,7 +784,8 @@ export class JsonLinesDecoder {
   /** Where the lines being decoded put their events. */
   #out: TraceEvent[] = [];
   #line = 0;
-  #decoder = new TextDecoder();
+  /** A byte order mark is skipped on the first line only (see `#lines`). */
+  #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
   /** Lines read so far. */
   get lines(): number {
@@ -769,6 +810,9 @@ export class JsonLinesDecoder {
   }
 
   #lines(bytes: Uint8Array, start: number, end: number): void {
+    if (this.#line === 0) {
+      start += inputStart(bytes, start, end, "JSON Lines are UTF-8");
+    }
     const text = this.#decoder.decode(bytes.subarray(start, end));
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) this.#take(lines[i]);

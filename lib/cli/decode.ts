@@ -15,7 +15,7 @@ import {
 } from "./args.ts";
 import { type CommandIO, openInput, printError, printLine } from "./io.ts";
 import { Output } from "./output.ts";
-import { DecodeError } from "../decode_error.ts";
+import { DecodeError, escapeText } from "../decode_error.ts";
 import { FilemonDecoder } from "../filemon_decoder.ts";
 import { BatchEncoder } from "../batch_encoder.ts";
 import { formatFilemon, writeFilemonRecord } from "../filemon_encoder.ts";
@@ -33,6 +33,9 @@ Usage: filemon decode [FILE|-] [options]
 Reads FILE (standard input when FILE is - or absent): a filemon(4) log from
 FreeBSD (version 4 or 5) or NetBSD, or a bmake .meta file (the log after its
 '-- filemon acquired metadata --' line). Writes one event per line.
+A UTF-8 byte order mark is skipped. Refused, naming the line: UTF-16 input,
+versions other than 4 and 5, negative pids, NUL bytes in paths. An empty
+input gives an empty output and a warning.
 
 Options:
   -f, --format FMT   jsonl (default) or filemon (the log text, byte for byte)
@@ -120,6 +123,8 @@ export async function decodeCommand(
   }
   const cwd = absolutePathFlag(args, "cwd");
   const inputPath = args._[0];
+  /** The input's name for messages, safe to print. */
+  const name = escapeText(inputName(inputPath));
   const input = await openInput(io, inputPath);
   let warnings = 0;
   const decoder = new FilemonDecoder({
@@ -173,7 +178,7 @@ export async function decodeCommand(
     if (!output.failed) {
       output.abort();
       if (err instanceof DecodeError) {
-        printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
+        printError(io, `filemon: ${name}: ${err.message}`);
         return 1;
       }
       throw err;
@@ -183,10 +188,13 @@ export async function decodeCommand(
   if (decoder.metaWithoutLog) {
     printError(
       io,
-      `filemon: warning: ${
-        inputName(inputPath)
-      } is a .meta file without a '-- filemon acquired metadata --' section (bmake ran without filemon)`,
+      `filemon: warning: ${name} is a .meta file without a '-- filemon acquired metadata --' section (bmake ran without filemon)`,
     );
+  }
+  if (decoder.lines === 0) {
+    // Not an error (an empty input decodes to an empty output), but most
+    // likely not the file meant.
+    printError(io, `filemon: warning: ${name} is empty: no records`);
   }
   if (warnings > 0) {
     printError(

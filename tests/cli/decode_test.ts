@@ -152,3 +152,104 @@ Deno.test("filemon graph counts lines from the start, blank ones too", async () 
     `filemon: <stdin>: Cannot decode line 3: 'fork' needs an integer "child"\n`,
   );
 });
+
+Deno.test("filemon decode escapes a bad line on the terminal, and the file's name", async () => {
+  const dir = await Deno.makeTempDir();
+  // A name and a line that would retitle the terminal and clear it.
+  const input = `${dir}/log\x1b]0;owned\x07.txt`;
+  await Deno.writeFile(
+    input,
+    Uint8Array.from([...bytes("V 5\nR 1 /a\n\x1b[2J\x1b[H"), 0xff, 0x0a]),
+  );
+  const r = await runCli(["decode", input]);
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr,
+    `filemon: ${dir}/log\\x1b]0;owned\\x07.txt: Cannot decode line 3: unknown record '\\x1b[2J\\x1b[H\\xff'\n`,
+  );
+  assertEquals(r.stdout, "");
+  // In lenient mode, the warning the same way.
+  const w = await runCli(["decode", "--lenient", input]);
+  assertEquals(w.code, 0);
+  assertStringIncludes(
+    w.stderr,
+    "warning: Cannot decode line 3: unknown record '\\x1b[2J\\x1b[H\\xff'\n",
+  );
+  // deno-lint-ignore no-control-regex
+  assertEquals(/[\x00-\x09\x0b-\x1f\x7f]/.test(w.stderr), false);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("filemon decode says a UTF-16 log is UTF-16, and reads one with a UTF-8 byte order mark", async () => {
+  const log = Deno.readFileSync(SAMPLES + "freebsd-v5-sleep.log");
+  const dir = await Deno.makeTempDir();
+  // What Windows tools (PowerShell's > of old, Notepad's "Unicode") write.
+  const utf16 = new Uint8Array(2 + log.length * 2);
+  utf16.set([0xff, 0xfe]);
+  log.forEach((b, i) => utf16[2 + i * 2] = b);
+  await Deno.writeFile(`${dir}/utf16.log`, utf16);
+  const r = await runCli(["decode", `${dir}/utf16.log`, "-o", `${dir}/out`]);
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr,
+    `filemon: ${dir}/utf16.log: Cannot decode line 1: the input is UTF-16 (little-endian, byte order mark FF FE); filemon logs are bytes, UTF-8 for text (convert it first, e.g. with iconv -t UTF-8)\n`,
+  );
+  assertEquals(
+    [...Deno.readDirSync(dir)].map((e) => e.name),
+    ["utf16.log"],
+  );
+  // A UTF-8 byte order mark is skipped.
+  const plain = await runCli(["decode", "-"], { stdin: log });
+  const bom = await runCli(["decode", "-"], {
+    stdin: Uint8Array.from([0xef, 0xbb, 0xbf, ...log]),
+  });
+  assertEquals(bom.code, 0, bom.stderr);
+  assertEquals(bom.stderr, "");
+  assertEquals(bom.stdout, plain.stdout);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("filemon decode refuses version 99, a negative pid and a NUL in a path, naming the line", async () => {
+  const cases: [string, string][] = [
+    [
+      "# filemon version 99\n",
+      "Cannot decode line 1: filemon version 99 is not one this decoder reads (it reads 4 and 5)",
+    ],
+    [
+      "# filemon version 5\nV 99\n",
+      "Cannot decode line 2: filemon version 99 is not one this decoder reads (it reads 4 and 5)",
+    ],
+    ["V 5\nR 1 /a\nW -3 /b\n", "Cannot decode line 3: pid -3 is negative"],
+    [
+      "V 5\nR 1 /a\0b\n",
+      "Cannot decode line 2: path has a NUL byte, which no path can have",
+    ],
+  ];
+  for (const [log, why] of cases) {
+    const r = await runCli(["decode"], { stdin: bytes(log) });
+    assertEquals(r.code, 1, log);
+    assertEquals(r.stderr, `filemon: <stdin>: ${why}\n`);
+  }
+});
+
+Deno.test("filemon decode warns about an empty input and writes an empty output", async () => {
+  const r = await runCli(["decode"], { stdin: new Uint8Array(0) });
+  assertEquals(r.code, 0);
+  assertEquals(r.stdout, "");
+  assertEquals(r.stderr, "filemon: warning: <stdin> is empty: no records\n");
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/empty.log`, new Uint8Array(0));
+  const o = await runCli([
+    "decode",
+    `${dir}/empty.log`,
+    "-o",
+    `${dir}/out.jsonl`,
+  ]);
+  assertEquals(o.code, 0);
+  assertEquals(
+    o.stderr,
+    `filemon: warning: ${dir}/empty.log is empty: no records\n`,
+  );
+  assertEquals(Deno.readFileSync(`${dir}/out.jsonl`).length, 0);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -199,6 +199,205 @@ Deno.test("FilemonDecoder names the line and the unknown record", () => {
   );
 });
 
+// --- What a bad input looks like in a message ---------------------------------
+
+/** The message `decodeFilemon` throws for `log`, pushed whole and a byte at a time. */
+function refusal(log: Uint8Array, lenient = false): string {
+  const whole = assertThrows(
+    () => decodeFilemon(log, { lenient }),
+    DecodeError,
+  ).message;
+  const piecewise = assertThrows(() => {
+    const d = new FilemonDecoder({ lenient });
+    for (let i = 0; i < log.length; i++) d.push(log.subarray(i, i + 1));
+    d.finish();
+  }, DecodeError).message;
+  assertEquals(piecewise, whole);
+  return whole;
+}
+
+Deno.test("FilemonDecoder escapes what a bad line holds in its message", () => {
+  // An escape sequence that retitles a terminal, one that clears it, a
+  // carriage return, a C1 control, a bidi override, and bytes not UTF-8.
+  assertEquals(
+    refusal(bytes("V 5\n\x1b]0;owned\x07\n")),
+    "Cannot decode line 2: unknown record '\\x1b]0;owned\\x07'",
+  );
+  assertEquals(
+    refusal(bytes("Q\x1b[2J\x1b[H 1 /a\n")),
+    "Cannot decode line 1: unknown record 'Q\\x1b[2J\\x1b[H 1 /a'",
+  );
+  assertEquals(
+    refusal(bytes("R 1\r2 /a\n")),
+    "Cannot decode line 1: pid '1\\r2' is not a number",
+  );
+  assertEquals(
+    refusal(bytes("X 1 \u009b31m 0\n")),
+    "Cannot decode line 1: exit status '\\u009b31m' is not a number",
+  );
+  assertEquals(
+    refusal(bytes("\u202eR 1 /a\n")),
+    "Cannot decode line 1: unknown record '\\u202eR 1 /a'",
+  );
+  assertEquals(
+    refusal(Uint8Array.from([...bytes("V 5\n"), 0xff, 0x1b, 0x9b, 0x0a])),
+    "Cannot decode line 2: unknown record '\\xff\\x1b\\x9b'",
+  );
+  // A backslash is written twice, so that an escape cannot be faked.
+  assertEquals(
+    refusal(bytes("\\x1b 1 /a\n")),
+    "Cannot decode line 1: unknown record '\\\\x1b 1 /a'",
+  );
+  // Printable text that is not ASCII stays as it is.
+  assertEquals(
+    refusal(bytes("\u00e9t\u00e9 1 /a\n")),
+    "Cannot decode line 1: unknown record '\u00e9t\u00e9 1 /a'",
+  );
+  // The warnings of lenient mode are the same errors.
+  const warnings: string[] = [];
+  decodeFilemon("V 5\nQ\x1b[2J\nR 1 /a\n", {
+    lenient: true,
+    onWarning: (e) => warnings.push(e.message),
+  });
+  assertEquals(warnings, ["Cannot decode line 2: unknown record 'Q\\x1b[2J'"]);
+});
+
+/** `text` in UTF-16, little- or big-endian, with or without a byte order mark. */
+function utf16(text: string, littleEndian: boolean, bom: boolean): Uint8Array {
+  const units = (bom ? "\ufeff" : "") + text;
+  const out = new Uint8Array(units.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < units.length; i++) {
+    view.setUint16(i * 2, units.charCodeAt(i), littleEndian);
+  }
+  return out;
+}
+
+Deno.test("FilemonDecoder says when a log is UTF-16 or UTF-32", () => {
+  const log = "# filemon version 5\nV 5\nR 1 /a\n";
+  const tail = "; filemon logs are bytes, UTF-8 for text " +
+    "(convert it first, e.g. with iconv -t UTF-8)";
+  const cases: [Uint8Array, string][] = [
+    [utf16(log, true, true), "UTF-16 (little-endian, byte order mark FF FE)"],
+    [utf16(log, false, true), "UTF-16 (big-endian, byte order mark FE FF)"],
+    [
+      utf16(log, true, false),
+      "UTF-16 (little-endian, without a byte order mark: NUL bytes between the characters)",
+    ],
+    [
+      utf16(log, false, false),
+      "UTF-16 (big-endian, without a byte order mark: NUL bytes between the characters)",
+    ],
+    [
+      Uint8Array.from([0xff, 0xfe, 0, 0, 0x56, 0, 0, 0, 0x0a, 0, 0, 0]),
+      "UTF-32 (little-endian, byte order mark FF FE 00 00)",
+    ],
+  ];
+  for (const [input, what] of cases) {
+    const want = `Cannot decode line 1: the input is ${what}${tail}`;
+    assertEquals(refusal(input), want);
+    // Not a malformed line to skip: the whole input is not a log.
+    assertEquals(refusal(input, true), want);
+    // Nor a .meta file.
+    assertThrows(
+      () => decodeFilemon(input, { input: "meta" }),
+      DecodeError,
+      want,
+    );
+  }
+  // Without a newline at all: the last line is the first.
+  assertEquals(
+    refusal(utf16("V 5", true, true)),
+    `Cannot decode line 1: the input is UTF-16 (little-endian, byte order mark FF FE)${tail}`,
+  );
+});
+
+Deno.test("FilemonDecoder skips a UTF-8 byte order mark on the first line only", () => {
+  const BOM = [0xef, 0xbb, 0xbf];
+  const log = "# filemon version 5\nV 5\nR 1 /a\nW 1 /a\n";
+  const plain = decodeFilemon(log);
+  const withBom = Uint8Array.from([...BOM, ...bytes(log)]);
+  assertEquals(decodeFilemon(withBom), plain);
+  for (let size = 1; size <= 4; size++) {
+    assertEquals(decodeInChunks(withBom, size), plain, `chunks of ${size}`);
+  }
+  // A .meta file is still told by its first line.
+  const meta = Uint8Array.from([
+    ...BOM,
+    ...bytes(
+      "# Meta data file x.o.meta\nCWD /obj\n" +
+        "-- filemon acquired metadata --\nR 2 x.c\n",
+    ),
+  ]);
+  assertEquals(decodeFilemon(meta), [
+    { op: "open", pid: 2, path: "x.c", abs: "/obj/x.c", mode: "r" },
+  ]);
+  // Elsewhere it is no byte order mark but a character a record cannot start with.
+  assertEquals(
+    refusal(Uint8Array.from([...bytes("V 5\n"), ...BOM, ...bytes("R 1 /a\n")])),
+    "Cannot decode line 2: unknown record '\\ufeffR 1 /a'",
+  );
+});
+
+Deno.test("FilemonDecoder refuses a version it does not know, a negative pid, a NUL in a path", () => {
+  const cases: [string, string][] = [
+    [
+      "# filemon version 99\nV 99\n",
+      "Cannot decode line 1: filemon version 99 is not one this decoder reads (it reads 4 and 5)",
+    ],
+    [
+      "# filemon version 5\nV 99\n",
+      "Cannot decode line 2: filemon version 99 is not one this decoder reads (it reads 4 and 5)",
+    ],
+    [
+      "V 5\nV -1\n",
+      "Cannot decode line 2: filemon version -1 is not one this decoder reads (it reads 4 and 5)",
+    ],
+    ["V 5\nR -3 /a\n", "Cannot decode line 2: pid -3 is negative"],
+    ["V 5\nF 1 -2\n", "Cannot decode line 2: child pid -2 is negative"],
+    ["V 5\nX -3 0 0\n", "Cannot decode line 2: pid -3 is negative"],
+    [
+      "V 5\nR 1 /a\nR 1 /etc/pass\0wd\n",
+      "Cannot decode line 3: path has a NUL byte, which no path can have",
+    ],
+    [
+      "V 5\nW 1 \0\n",
+      "Cannot decode line 2: path has a NUL byte, which no path can have",
+    ],
+    [
+      "V 5\nM 1 'a' 'b\0'\n",
+      "Cannot decode line 2: path has a NUL byte, which no path can have",
+    ],
+    [
+      "V 5\nE 1 /bin/\0sh\r\n",
+      "Cannot decode line 2: path has a NUL byte, which no path can have",
+    ],
+  ];
+  for (const [log, want] of cases) assertEquals(refusal(bytes(log)), want, log);
+  // The versions there are.
+  assertEquals(
+    decodeFilemon("# filemon version 4\nV 4\n# filemon version 5\nV 5\n")
+      .map((e) => "version" in e ? e.version : 0),
+    [4, 4, 5, 5],
+  );
+  // A pid of 0 is a pid; a NUL in a comment is no path.
+  assertEquals(decodeFilemon("R 0 /a\n#\0\n").length, 2);
+  // In lenient mode each is a warning, and the line is left out.
+  const warnings: number[] = [];
+  const events = decodeFilemon("V 99\nR -3 /a\nR 1 /\0\nR 1 /b\n", {
+    lenient: true,
+    onWarning: (e) => warnings.push(e.line),
+  });
+  assertEquals(warnings, [1, 2, 3]);
+  assertEquals(events, [{
+    op: "open",
+    pid: 1,
+    path: "/b",
+    abs: "/b",
+    mode: "r",
+  }]);
+});
+
 Deno.test("FilemonDecoder in lenient mode skips bad lines and counts them", () => {
   const warnings: DecodeError[] = [];
   const events = decodeFilemon("V 5\nQ 1 /b\nR 1 /a\nR 1 /trunc", {

@@ -521,3 +521,118 @@ Deno.test("BatchEncoder never cuts a surrogate pair between two pieces", () => {
     encodePath(text),
   );
 });
+
+// --- What cannot be a trace, and what a message may print -------------------
+
+Deno.test("parseJsonLine() refuses a negative or too large pid, a version there is not, a NUL in a path", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { op: "open", pid: -3, path: "/a", mode: "r" },
+      `'open' needs an integer "pid" from 0 to 2147483647, not -3`,
+    ],
+    [
+      { op: "fork", pid: 1, child: -1 },
+      `'fork' needs an integer "child" from 0 to 2147483647, not -1`,
+    ],
+    [
+      { op: "exec", pid: 2147483648, path: "/bin/sh" },
+      `'exec' needs an integer "pid" from 0 to 2147483647, not 2147483648`,
+    ],
+    [
+      { op: "target", pid: -1 },
+      `'target' needs an integer "pid" from 0 to 2147483647, not -1`,
+    ],
+    [
+      { op: "begin", version: 99 },
+      `'begin' needs a "version" of 4 or 5 (the filemon versions there are), not 99`,
+    ],
+    [
+      { op: "version", version: 3 },
+      `'version' needs a "version" of 4 or 5 (the filemon versions there are), not 3`,
+    ],
+    [
+      { op: "open", pid: 1, path: "/etc/pass\0wd", mode: "r" },
+      `'open' has a NUL byte in "path", which no path or name can have`,
+    ],
+    [
+      { op: "rename", pid: 1, from: "a", to: "b", to_abs: "/w/\0b" },
+      `'rename' has a NUL byte in "to_abs", which no path or name can have`,
+    ],
+    [
+      // "a\0b" in base64: the bytes are checked, not only the string.
+      { op: "unlink", pid: 1, path: "a?b", path_b64: "YQBi" },
+      `'unlink' has a NUL byte in "path", which no path or name can have`,
+    ],
+    [
+      { op: "exec", pid: 1, path: "/bin/echo", argv: ["echo", "a\0b"] },
+      `'exec' has a NUL byte in "argv", which no argument can have`,
+    ],
+  ];
+  for (const [event, why] of cases) assertEquals(reason(event), why);
+  // The edges, and a NUL where no path is.
+  for (
+    const ok of [
+      { op: "open", pid: 0, path: "/a", mode: "r" },
+      { op: "open", pid: 2147483647, path: "/a", mode: "r" },
+      { op: "begin", version: 4 },
+      { op: "version", version: 5 },
+      { op: "comment", text: " a\0b" },
+    ]
+  ) assertEquals(parseJsonLine(JSON.stringify(ok), 1), ok);
+});
+
+Deno.test("JsonLinesDecoder escapes the input a message quotes", () => {
+  // A raw escape sequence is no JSON: the parser's message quotes it.
+  const err = assertThrows(
+    () => decodeJsonLines(bytes('{"op":"bye"}\n\x1b]0;owned\x07\n'), 1 << 20),
+    DecodeError,
+  );
+  assertEquals(err.line, 2);
+  assertEquals(err.message.includes("\x1b"), false, err.message);
+  assertEquals(err.message.includes("\x07"), false, err.message);
+  assertEquals(err.message.includes("\\x1b]0;owned\\x07"), true, err.message);
+  assertThrows(
+    () => parseJsonLine('{"op":"\\u001b[2J\\u009b"}', 4),
+    DecodeError,
+    'Cannot decode line 4: unknown op "\\\\u001b[2J\\u009b"',
+  );
+});
+
+Deno.test("JsonLinesDecoder says when the input is UTF-16, and skips a UTF-8 byte order mark", () => {
+  const text = '{"op":"begin","version":5}\n{"op":"bye"}\n';
+  const le = new Uint8Array(2 + text.length * 2);
+  le.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) le[2 + i * 2] = text.charCodeAt(i);
+  for (const size of [le.length, 1]) {
+    assertThrows(
+      () => decodeJsonLines(le, size),
+      DecodeError,
+      "Cannot decode line 1: the input is UTF-16 (little-endian, byte order mark FF FE); JSON Lines are UTF-8",
+    );
+    assertThrows(
+      () => decodeJsonLines(le.subarray(2), size),
+      DecodeError,
+      "Cannot decode line 1: the input is UTF-16 (little-endian, without a byte order mark",
+    );
+  }
+  const bom = Uint8Array.from([0xef, 0xbb, 0xbf, ...bytes(text)]);
+  for (const size of [bom.length, 1, 2]) {
+    assertEquals(decodeJsonLines(bom, size), [
+      { op: "begin", version: 5 },
+      { op: "bye" },
+    ]);
+  }
+  // On another line it is no byte order mark.
+  const later = Uint8Array.from([
+    ...bytes('{"op":"bye"}\n'),
+    0xef,
+    0xbb,
+    0xbf,
+    ...bytes('{"op":"bye"}\n'),
+  ]);
+  assertThrows(
+    () => decodeJsonLines(later, later.length),
+    DecodeError,
+    "Cannot decode line 2: not JSON",
+  );
+});
