@@ -555,6 +555,8 @@ export class FilemonDecoder {
   #scan(src: Uint8Array, start: number, end: number): number {
     const view = this.#raw.view;
     let fold = 0;
+    /** 0x80 when the last byte of the word before was a slash. */
+    let lastSlash = 0;
     let i = start;
     // Four bytes at a time while none is out of the ordinary (a newline
     // is), with the bit tricks of "Determine if a word has a byte less than
@@ -573,9 +575,9 @@ export class FilemonDecoder {
       const dx = w ^ 0x2e2e2e2e;
       const slash = (sx - 0x01010101) & ~sx & 0x80808080;
       const either = slash | ((dx - 0x01010101) & ~dx & 0x80808080);
-      fold |= (slash << 8) & either;
-      // A slash ending the word before, a slash or dot starting this one.
-      if (i > start && src[i - 1] === 0x2f) fold |= either & 0x80;
+      // A slash then a slash or dot, in this word or across from the last.
+      fold |= ((slash << 8) | lastSlash) & either;
+      lastSlash = slash >>> 24;
     }
     for (; i < end; i++) {
       const b = src[i];
