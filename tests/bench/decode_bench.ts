@@ -1,9 +1,14 @@
 /**
  * Decode throughput: generates a 1,000,000-record filemon log, then times
- * `filemon decode` turning it into JSON Lines, as a whole process (startup
- * included), and reports records per second.
+ * `filemon decode` turning it into JSON Lines (and filemon text), as a whole
+ * process (startup included, output to a file that already exists), and
+ * reports records per second.
  *
- *     deno task bench decode [--records N] [--runs N]
+ *     deno task bench decode [--records N] [--runs N] [--baseline DIR]
+ *
+ * With `--baseline`, the checkout in DIR (`git worktree add /tmp/old REV`)
+ * is timed too, the two alternating run by run, so that both see the same
+ * load on a shared machine.
  *
  * @module
  */
@@ -48,9 +53,14 @@ function median(xs: number[]): number {
 
 /** Runs the decode benchmark and prints its figures. */
 export async function benchDecode(argv: string[]): Promise<void> {
-  const flags = parseArgs(argv, { string: ["records", "runs"] });
+  const flags = parseArgs(argv, { string: ["records", "runs", "baseline"] });
   const records = Number(flags.records ?? 1_000_000);
   const runs = Number(flags.runs ?? 5);
+  /** The checkouts to time: this one, and the baseline's when given. */
+  const trees: [string, string][] = [["this", ROOT]];
+  if (flags.baseline !== undefined) {
+    trees.push(["baseline", `${flags.baseline.replace(/\/$/, "")}/`]);
+  }
   const dir = await Deno.makeTempDir({ prefix: "filemon-bench-" });
   const log = `${dir}/build.log`;
   await makeLog(log, records);
@@ -60,42 +70,63 @@ export async function benchDecode(argv: string[]): Promise<void> {
       (size / 1e6).toFixed(1)
     } MB, ${runs} runs (+1 warm-up), one process each`,
   );
-  const rows: Record<string, number[]> = { jsonl: [], filemon: [] };
+  const rows: Record<string, number[]> = {};
   for (let i = 0; i <= runs; i++) {
     for (const format of ["jsonl", "filemon"]) {
-      const t0 = performance.now();
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          `${ROOT}main.ts`,
-          "decode",
+      // Each pair in turn in both orders.
+      for (const [name, root] of i % 2 === 0 ? trees : [...trees].reverse()) {
+        const row = trees.length > 1 ? `${format} (${name})` : format;
+        rows[row] ??= [];
+        const secs = await timeDecode(
+          root,
           log,
-          "--format",
           format,
-          "-o",
           `${dir}/out.${format}`,
-        ],
-        stdout: "null",
-        stderr: "inherit",
-      }).output();
-      const secs = (performance.now() - t0) / 1000;
-      if (!out.success) throw new Error(`decode failed (exit ${out.code})`);
-      if (i > 0) rows[format].push(secs);
+        );
+        if (i > 0) rows[row].push(secs);
+      }
     }
   }
-  for (const [format, secs] of Object.entries(rows)) {
+  for (const [row, secs] of Object.entries(rows)) {
     const m = median(secs);
     console.log(
-      `  to ${format.padEnd(7)} median ${m.toFixed(3)} s  (min ${
-        Math.min(...secs).toFixed(3)
-      }, max ${Math.max(...secs).toFixed(3)})  ${
-        Math.round(records / m).toLocaleString("en")
-      } records/s`,
+      `  to ${row.padEnd(trees.length > 1 ? 20 : 7)} median ${
+        m.toFixed(3)
+      } s  (min ${Math.min(...secs).toFixed(3)}, max ${
+        Math.max(...secs).toFixed(3)
+      })  ${Math.round(records / m).toLocaleString("en")} records/s`,
     );
   }
   await Deno.remove(dir, { recursive: true });
+}
+
+/** Seconds one `filemon decode` process of the checkout at `root` takes. */
+async function timeDecode(
+  root: string,
+  log: string,
+  format: string,
+  output: string,
+): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      `${root}main.ts`,
+      "decode",
+      log,
+      "--format",
+      format,
+      "-o",
+      output,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  const secs = (performance.now() - t0) / 1000;
+  if (!out.success) throw new Error(`decode failed (exit ${out.code})`);
+  return secs;
 }
 
 if (import.meta.main) await benchDecode(Deno.args);
