@@ -108,16 +108,15 @@ export async function main(argv: string[]): Promise<number> {
         const { bmakeCommand } = await import("./lib/cli/bmake.ts");
         const { signals } = await import("./ffi/runtime/signals.ts");
         const { libcFiles } = await import("./ffi/libc/files.ts");
-        const { backendFor } = await import("./ffi/backend_for.ts");
-        const { metaHost, appendFile } = await import(
-          "./ffi/linux/meta_host.ts"
+        const { backendFor, bmakeSystemFor } = await import(
+          "./ffi/backend_for.ts"
         );
         return await bmakeCommand(
           rest,
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
-          { ...metaHost, appendFile },
+          await bmakeSystemFor(),
         );
       }
       case "graph":

@@ -8,6 +8,16 @@
  * `errno()` (read through FreeBSD's `__error()`) and `environ()` (the
  * process environment, for posix_spawn): the backend makes no other native
  * call, so a test object with these members sees every call it makes.
+ * `FreebsdFileLibc` is the same for the file layer (`files.ts`: outputs,
+ * their identity and attributes, inputs by name), its own table
+ * (`loadFreebsdFileLibc`).
+ *
+ * Every function in both tables is one FreeBSD's libc.so.7 exports
+ * (tests/ffi/freebsd/_libc_exports.ts lists them with their symbol
+ * versions, and a test checks every table loaded on FreeBSD against it):
+ * `fstat` and `fstatat` are the FBSD_1.5 versions, FreeBSD 12's
+ * `struct stat` with 64-bit inode numbers (an unversioned lookup finds a
+ * symbol's default version), which `stat.ts` reads.
  *
  * @module
  */
@@ -65,6 +75,62 @@ export interface FreebsdLibc extends Omit<FreebsdSymbols, "__error" | "dlsym"> {
   errno(): number;
   /** `environ`: the process environment as libc holds it, for posix_spawn's envp. */
   environ(): Wide;
+}
+
+const FILE_SYMBOLS = {
+  // int open(const char *path, int flags, ...);  FBSD_1.0
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // ssize_t read(int fd, void *buf, size_t nbytes);  FBSD_1.0
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // ssize_t write(int fd, const void *buf, size_t nbytes);  FBSD_1.0
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // int close(int fd);  FBSD_1.0
+  close: { parameters: ["i32"], result: "i32" },
+  // int fcntl(int fd, int cmd, ...);  (an int argument)  FBSD_1.0
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int fstat(int fd, struct stat *sb);  FBSD_1.5
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  // int fstatat(int fd, const char *path, struct stat *sb, int flag);  FBSD_1.5
+  fstatat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  // int rename(const char *from, const char *to);  FBSD_1.0
+  rename: { parameters: ["buffer", "buffer"], result: "i32" },
+  // int unlink(const char *path);  FBSD_1.0
+  unlink: { parameters: ["buffer"], result: "i32" },
+  // int fchmod(int fd, mode_t mode);  FBSD_1.0  (mode_t is __uint16_t: passed
+  // in a register, of which the callee reads the low 16 bits)
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  // int fchown(int fd, uid_t owner, gid_t group);  FBSD_1.0
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  // char *getcwd(char *buf, size_t size);  FBSD_1.0
+  getcwd: { parameters: ["buffer", "usize"], result: "usize" },
+  // char *realpath(const char * restrict pathname, char * restrict resolved_path);  FBSD_1.3
+  realpath: { parameters: ["buffer", "buffer"], result: "usize" },
+  // int poll(struct pollfd fds[], nfds_t nfds, int timeout);  (nfds_t: unsigned int)  FBSD_1.0
+  poll: { parameters: ["buffer", "u32", "i32"], result: "i32" },
+  // pid_t getpid(void);  FBSD_1.0
+  getpid: { parameters: [], result: "i32" },
+  // int *__error(void);  FBSD_1.0
+  __error: { parameters: [], result: "usize" },
+} as const;
+
+/** The raw functions of the file layer's table. */
+export type FreebsdFileSymbols = Library<typeof FILE_SYMBOLS>;
+
+/** Every native call of the file layer: its table and errno. */
+export interface FreebsdFileLibc extends Omit<FreebsdFileSymbols, "__error"> {
+  /** The calling thread's errno; read right after the failed call. */
+  errno(): number;
+}
+
+let loadedFiles: FreebsdFileLibc | undefined;
+
+/** The file layer's functions from FreeBSD's libc.so.7, opened once. Throws on any other system. */
+export function loadFreebsdFileLibc(): FreebsdFileLibc {
+  if (loadedFiles !== undefined) return loadedFiles;
+  const lib = ffi.dlopen(FREEBSD_ABI.libc, FILE_SYMBOLS);
+  const errnoAddress = lib.__error();
+  loadedFiles = { ...lib, errno: () => ffi.readI32(errnoAddress) };
+  return loadedFiles;
 }
 
 let loaded: FreebsdLibc | undefined;

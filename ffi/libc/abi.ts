@@ -1,12 +1,19 @@
 /**
  * What the C library looks like on each OS filemon runs on: its file name,
  * how errno is reached, errno names and the flag values filemon passes.
+ * Each OS's facts live in its own module, loaded only on that OS
+ * (`loadOsAbi`), so nothing of Linux is evaluated on FreeBSD.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { libcFileName, loadOsAbi } from "./abi.ts";
+ * assertEquals(libcFileName("freebsd"), "libc.so.7");
+ * assertEquals((await loadOsAbi("freebsd")).errnoFunction, "__error");
+ * ```
  *
  * @module
  */
-
-import { FREEBSD_ABI } from "./freebsd_abi.ts";
-import { LINUX_ABI } from "./linux_abi.ts";
 
 /** One OS's C library facts. */
 export interface OsAbi {
@@ -38,9 +45,19 @@ export interface OsAbi {
   readonly timerLibrary?: string;
 }
 
-/** The facts for `os` (as `proc.os` names it); throws for an OS filemon does not know. */
-export function osAbi(os: string, arch = "x86_64"): OsAbi {
-  if (os === "linux") return LINUX_ABI(arch);
-  if (os === "freebsd") return FREEBSD_ABI;
+/** The C library's file name on `os` (as `proc.os` names it); throws for an OS filemon does not know. */
+export function libcFileName(os: string): string {
+  if (os === "linux") return "libc.so.6";
+  if (os === "freebsd") return "libc.so.7";
+  throw new Error(`filemon does not know the C library of ${os}`);
+}
+
+/**
+ * The facts for `os` (as `proc.os` names it), loading that OS's module
+ * only; throws for an OS filemon does not know.
+ */
+export async function loadOsAbi(os: string, arch = "x86_64"): Promise<OsAbi> {
+  if (os === "linux") return (await import("./linux_abi.ts")).LINUX_ABI(arch);
+  if (os === "freebsd") return (await import("./freebsd_abi.ts")).FREEBSD_ABI;
   throw new Error(`filemon does not know the C library of ${os}`);
 }

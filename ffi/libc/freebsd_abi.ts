@@ -80,6 +80,8 @@ export const FREEBSD_ERRNO = {
   ENXIO: 6,
   ENODEV: 19,
   EINVAL: 22,
+  EISDIR: 21,
+  ENOMEM: 12,
   EAGAIN: 35,
   ENAMETOOLONG: 63,
 } as const;
@@ -101,12 +103,19 @@ export const FREEBSD_FLAGS = {
   O_WRONLY: 0x1,
   O_RDWR: 0x2,
   O_NONBLOCK: 0x4,
+  O_APPEND: 0x8,
+  O_ACCMODE: 0x3,
   O_CREAT: 0x200,
   O_TRUNC: 0x400,
   O_CLOEXEC: 0x100000,
   F_GETFD: 1,
   F_SETFD: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
   FD_CLOEXEC: 1,
+  /** sys/fcntl.h: the *at() calls' "relative to the working directory". */
+  AT_FDCWD: -100,
+  AT_SYMLINK_NOFOLLOW: 0x200,
   /** waitpid(2): return at once when no child has changed state. */
   WNOHANG: 1,
   POLLIN: 0x1,

@@ -5,89 +5,90 @@
  * failure is a `LibcError` carrying errno, made in one place.
  *
  * What differs by OS (the library's file name, how errno is reached, errno
- * names, flag values) comes from the OS's own module (`linux.ts`,
- * `freebsd.ts`). Every call runs on the calling JavaScript thread.
+ * names, flag values) comes from the OS's own module (`linux_abi.ts`,
+ * `freebsd_abi.ts`), loaded on that OS only. The table holds only functions
+ * both glibc's libc.so.6 and FreeBSD's libc.so.7 export (FreeBSD's symbol
+ * version beside each, from lib/libc's Symbol.map files), so it loads on
+ * either: what one OS alone has lives in that OS's own table
+ * (`linux.ts`, `files_linux.ts`; `../freebsd/libc.ts`). Every call runs on
+ * the calling JavaScript thread.
  *
  * @module
  */
 
 import { ffi, type Wide } from "../runtime/ffi.ts";
 import { proc } from "../runtime/process.ts";
-import { type OsAbi, osAbi } from "./abi.ts";
+import { loadOsAbi, type OsAbi } from "./abi.ts";
 import { decodePath, encodePath } from "../../lib/path.ts";
 
 /** This system's C library facts: file name, errno names, flag values. */
-export const ABI: OsAbi = osAbi(proc.os, proc.arch);
+export const ABI: OsAbi = await loadOsAbi(proc.os, proc.arch);
 
-const SYMBOLS = {
-  // ssize_t read(int fd, void *buf, size_t count);
+/** Exported by both C libraries; FreeBSD's symbol version after each prototype. */
+export const SYMBOLS = {
+  // ssize_t read(int fd, void *buf, size_t count);  FBSD_1.0
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  // ssize_t write(int fd, const void *buf, size_t count);
+  // ssize_t write(int fd, const void *buf, size_t count);  FBSD_1.0
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  // int close(int fd);
+  // int close(int fd);  FBSD_1.0
   close: { parameters: ["i32"], result: "i32" },
-  // int open(const char *pathname, int flags, ...);  (mode_t passes as an int)
+  // int open(const char *pathname, int flags, ...);  (mode_t passes as an int)  FBSD_1.0
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  // int openat(int dirfd, const char *pathname, int flags, ...);
+  // int openat(int dirfd, const char *pathname, int flags, ...);  FBSD_1.1
   openat: { parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
-  // int pipe2(int pipefd[2], int flags);
+  // int pipe2(int pipefd[2], int flags);  FBSD_1.3
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
-  // int fcntl(int fd, int cmd, ...);  (an int argument passes the same way)
+  // int fcntl(int fd, int cmd, ...);  (an int argument passes the same way)  FBSD_1.0
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  // int fchmod(int fd, mode_t mode);
+  // int fchmod(int fd, mode_t mode);  FBSD_1.0
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
-  // int fchown(int fd, uid_t owner, gid_t group);
+  // int fchown(int fd, uid_t owner, gid_t group);  FBSD_1.0
   fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
-  // char *getcwd(char *buf, size_t size);
+  // char *getcwd(char *buf, size_t size);  FBSD_1.0
   getcwd: { parameters: ["buffer", "usize"], result: "usize" },
-  // char *realpath(const char *path, char *resolved_path);  (resolved_path: PATH_MAX bytes)
+  // char *realpath(const char *path, char *resolved_path);  (resolved_path: PATH_MAX bytes)  FBSD_1.3
   realpath: { parameters: ["buffer", "buffer"], result: "usize" },
-  // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
+  // int poll(struct pollfd *fds, nfds_t nfds, int timeout);  FBSD_1.0
   poll: { parameters: ["buffer", "usize", "i32"], result: "i32" },
-  // int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
-  linkat: {
-    parameters: ["i32", "buffer", "i32", "buffer", "i32"],
-    result: "i32",
-  },
-  // int rename(const char *oldpath, const char *newpath);
+  // int rename(const char *oldpath, const char *newpath);  FBSD_1.0
   rename: { parameters: ["buffer", "buffer"], result: "i32" },
-  // int unlink(const char *pathname);
+  // int unlink(const char *pathname);  FBSD_1.0
   unlink: { parameters: ["buffer"], result: "i32" },
-  // ssize_t readlink(const char *pathname, char *buf, size_t bufsiz);
+  // ssize_t readlink(const char *pathname, char *buf, size_t bufsiz);  FBSD_1.0
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "i32" }, // <= PATH_MAX
-  // int access(const char *pathname, int mode);
+  // int access(const char *pathname, int mode);  FBSD_1.0
   access: { parameters: ["buffer", "i32"], result: "i32" },
   // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *file_actions,
-  //                 const posix_spawnattr_t *attrp, char *const argv[], char *const envp[]);
+  //                 const posix_spawnattr_t *attrp, char *const argv[], char *const envp[]);  FBSD_1.0
   posix_spawn: {
     parameters: ["buffer", "buffer", "usize", "usize", "buffer", "usize"],
     result: "i32",
   },
-  // int execvp(const char *file, char *const argv[]);
+  // int execvp(const char *file, char *const argv[]);  FBSD_1.0
   execvp: { parameters: ["buffer", "buffer"], result: "i32" },
-  // int kill(pid_t pid, int sig);
+  // int kill(pid_t pid, int sig);  FBSD_1.0
   kill: { parameters: ["i32", "i32"], result: "i32" },
-  // pid_t getpid(void);
+  // pid_t getpid(void);  FBSD_1.0
   getpid: { parameters: [], result: "i32" },
-  // uid_t getuid(void); uid_t geteuid(void); gid_t getgid(void); gid_t getegid(void);
+  // uid_t getuid(void); uid_t geteuid(void); gid_t getgid(void); gid_t getegid(void);  FBSD_1.0
   getuid: { parameters: [], result: "u32" },
   geteuid: { parameters: [], result: "u32" },
   getgid: { parameters: [], result: "u32" },
   getegid: { parameters: [], result: "u32" },
-  // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);
+  // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);  FBSD_1.0
   sigaction: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  // int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset);
+  // int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset);  FBSD_1.0 (libc's stub, libthr's when loaded)
   pthread_sigmask: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);
+  // int setitimer(int which, const struct itimerval *new_value, struct itimerval *old_value);  FBSD_1.0
   setitimer: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  // char *strerror(int errnum);
+  // char *strerror(int errnum);  FBSD_1.0
   strerror: { parameters: ["i32"], result: "usize" },
-  // void *dlsym(void *handle, const char *symbol);  (in libc since glibc 2.34, and on FreeBSD)
+  // void *dlsym(void *handle, const char *symbol);  (in libc since glibc 2.34; FreeBSD: FBSD_1.0)
   dlsym: { parameters: ["usize", "buffer"], result: "usize" },
 } as const;
 
-/** POSIX timers: in libc with glibc 2.34+, in librt on FreeBSD (`ABI.timerLibrary`). */
-const TIMER_SYMBOLS = {
+/** POSIX timers: in libc with glibc 2.34+, in librt on FreeBSD (`ABI.timerLibrary`, FBSD_1.0). */
+export const TIMER_SYMBOLS = {
   // int timer_create(clockid_t clockid, struct sigevent *sevp, timer_t *timerid);
   timer_create: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value, struct itimerspec *old_value);

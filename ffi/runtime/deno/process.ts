@@ -5,8 +5,8 @@
  */
 
 import type { Process } from "../types.ts";
-import { rawArgs } from "../raw_args.ts";
-import { osAbi } from "../../libc/abi.ts";
+import { kernProcArgs, rawArgs, SYSCTL_SYMBOLS } from "../raw_args.ts";
+import { libcFileName } from "../../libc/abi.ts";
 
 const CMDLINE = "/proc/self/cmdline";
 
@@ -21,6 +21,7 @@ function nativeCalls(): boolean {
  * Deno's API; undefined when neither may.
  */
 function cmdline(): Uint8Array | undefined {
+  if (Deno.build.os === "freebsd") return freebsdArgs();
   if (Deno.build.os !== "linux") return undefined;
   try {
     if (!nativeCalls()) {
@@ -28,7 +29,7 @@ function cmdline(): Uint8Array | undefined {
       const read = Deno.permissions.querySync({ name: "read", path: CMDLINE });
       return read.state === "granted" ? Deno.readFileSync(CMDLINE) : undefined;
     }
-    const libc = Deno.dlopen(osAbi(Deno.build.os, Deno.build.arch).libc, {
+    const libc = Deno.dlopen(libcFileName(Deno.build.os), {
       open: { parameters: ["buffer", "i32"], result: "i32" },
       read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
       close: { parameters: ["i32"], result: "i32" },
@@ -54,6 +55,21 @@ function cmdline(): Uint8Array | undefined {
         at += c.length;
       }
       return out;
+    } finally {
+      libc.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** FreeBSD: the same bytes from the kern.proc.args sysctl (with --allow-ffi). */
+function freebsdArgs(): Uint8Array | undefined {
+  if (!nativeCalls()) return undefined;
+  try {
+    const libc = Deno.dlopen(libcFileName("freebsd"), SYSCTL_SYMBOLS);
+    try {
+      return kernProcArgs(libc.symbols.sysctl, libc.symbols.getpid());
     } finally {
       libc.close();
     }
