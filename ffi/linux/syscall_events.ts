@@ -166,6 +166,8 @@ export class SyscallEvents {
    * a directory fd gone): recorded without `abs`.
    */
   unresolved = 0;
+  /** Paths of the call being finished whose directory could not be read. */
+  #unread = 0;
 
   constructor(tracee: Tracee, ops: ReadonlySet<OpClass>) {
     this.#tracee = tracee;
@@ -193,6 +195,8 @@ export class SyscallEvents {
     }
     if (call.spec.op === "exec") {
       pending.exec = this.#readExec(tid, pid, pending);
+      this.unresolved += this.#unread;
+      this.#unread = 0;
     }
     return pending;
   }
@@ -217,6 +221,24 @@ export class SyscallEvents {
    * (`pending.exec`), not here.
    */
   exit(
+    tid: number,
+    pid: number,
+    p: PendingCall,
+    error: string | undefined,
+    ret?: number,
+  ): TraceEvent | undefined {
+    this.#unread = 0;
+    const event = this.#exit(tid, pid, p, error, ret);
+    // A directory fd that is not open, or no directory, is the call's own
+    // failure (EBADF, ENOTDIR): nothing filemon could not see.
+    if (error !== "EBADF" && error !== "ENOTDIR") {
+      this.unresolved += this.#unread;
+    }
+    this.#unread = 0;
+    return event;
+  }
+
+  #exit(
     tid: number,
     pid: number,
     p: PendingCall,
@@ -510,7 +532,7 @@ export class SyscallEvents {
     }
     if (absolute) {
       if (root === undefined) {
-        this.unresolved++;
+        this.#unread++;
         return undefined;
       }
       return resolvePath(root, path, root);
@@ -519,7 +541,7 @@ export class SyscallEvents {
       ? tracee.cwd(tid, pid)
       : tracee.fdPath(tid, dirfd);
     if (base === undefined) {
-      this.unresolved++;
+      this.#unread++;
       return undefined;
     }
     // A directory fd that is no directory (a pipe: "pipe:[N]") has no path.

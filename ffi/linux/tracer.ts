@@ -130,6 +130,9 @@ interface Thread {
   unmark?: bigint;
 }
 
+/** How long the fast path's first server may take to load and take the listener. */
+const SERVER_START_MS = 30_000;
+
 /**
  * Traces with ptrace and seccomp-bpf.
  *
@@ -370,6 +373,7 @@ export class LinuxTracer implements Backend {
   async #handshake(): Promise<void> {
     const fast = this.#fast;
     if (fast === undefined) return;
+    const deadline = performance.now() + SERVER_START_MS;
     while (!fast.settled) {
       const pid = linux.waitpid(-1, this.#status8, __WALL | WNOHANG);
       if (pid > 0) {
@@ -379,6 +383,16 @@ export class LinuxTracer implements Backend {
       if (pid < 0 && errno() !== EINTR) return; // ECHILD: the launcher is gone
       await new Promise((resolve) => setTimeout(resolve, 1));
       this.#checkFastPath();
+      if (performance.now() > deadline) {
+        // A server that never comes up would leave the command waiting
+        // for ever: end it and say so.
+        for (const tid of this.#threads.keys()) kill(tid, 9);
+        throw new Error(
+          `the fast path's server did not start within ${
+            SERVER_START_MS / 1000
+          } s; --no-fast-path traces without it`,
+        );
+      }
     }
   }
 
