@@ -195,6 +195,9 @@ export class NotifyServer {
   #enc = new TextEncoder();
   #cstrCache = new Map<string, Uint8Array<ArrayBuffer>>();
   #listener = -1;
+  /** The signal mask while an ADDFD waits (see `#answerFd`). */
+  #oldMask = new Uint8Array(new ArrayBuffer(128));
+  #oldMaskAddr = Number(addressOf(this.#oldMask));
   /** The record's directory: its length in #base (0: none), and where the path's rest begins (0: the whole path). */
   #dirLen = 0;
   #restAt = 0;
@@ -441,17 +444,25 @@ export class NotifyServer {
     a.setUint32(12, fd, true);
     a.setUint32(16, 0, true);
     a.setUint32(20, flags & O_CLOEXEC, true);
-    let r = linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_ADDFD, this.#addfd);
-    // A signal to this thread withdrew the request (EINTR): make it again.
-    while (r < 0 && errno() === EINTR) {
-      r = linux.ioctl(this.#listener, SECCOMP_IOCTL_NOTIF_ADDFD, this.#addfd);
-    }
+    // With SECCOMP_ADDFD_FLAG_SEND the kernel marks the notification
+    // answered before it waits for the tracee to take the fd. A signal to
+    // this thread in that wait withdraws the fd but not the answer: the
+    // tracee's call then returns 0, a descriptor it never opened (seen with
+    // V8's profiler signals; a runtime's GC may signal its threads too). So
+    // no signal may interrupt it: all are blocked for the wait.
+    libc.pthread_sigmask(SIG_BLOCK, ALL_SIGNALS, this.#oldMaskAddr);
+    const r = linux.ioctl(
+      this.#listener,
+      SECCOMP_IOCTL_NOTIF_ADDFD,
+      this.#addfd,
+    );
+    const err = r < 0 ? errno() : 0;
+    libc.pthread_sigmask(SIG_SETMASK, this.#oldMask, 0);
     if (r >= 0) {
       this.#ring.count(H_EMULATED);
       this.#ring.settle(at, DONE);
       return;
     }
-    const err = errno();
     if (err === ENOENT) {
       // The tracee is gone (killed while it waited).
       this.#ring.count(H_VANISHED);
@@ -774,6 +785,11 @@ export class NotifyServer {
     return -1; // longer than PATH_MAX: ENAMETOOLONG, the ptrace way
   }
 }
+
+/** pthread_sigmask's `how`, and a set of every signal. */
+const SIG_BLOCK = 0;
+const SIG_SETMASK = 2;
+const ALL_SIGNALS = new Uint8Array(new ArrayBuffer(128)).fill(0xff);
 
 const PROC = new TextEncoder().encode("proc");
 const DEV = new TextEncoder().encode("/dev/");

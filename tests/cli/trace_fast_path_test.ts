@@ -7,7 +7,14 @@
 
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { parseJsonLine, type TraceEvent } from "../../lib/mod.ts";
-import { FAST_PATH, FILEMON, installed, traceArgs } from "../_helpers.ts";
+import {
+  CLI_NAME,
+  FAST_PATH,
+  FILEMON,
+  installed,
+  ROOT,
+  traceArgs,
+} from "../_helpers.ts";
 
 const isLinux = Deno.build.os === "linux";
 const isRoot = isLinux && Deno.uid() === 0;
@@ -195,6 +202,46 @@ Deno.test({
     assertEquals(opens(fast), opens(slow));
     assert(opens(fast).includes(`r ${dir}/missing ENOENT`));
     assert(opens(fast).includes("r /etc/hostname ok"));
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "fast path: signals to the servers while they hand over an fd (V8's profiler) do not change what opens return",
+  // The profiler's signals hit every thread of a Deno filemon: run it so.
+  ignore: !isLinux || !FAST_PATH || CLI_NAME !== "deno",
+  async fn() {
+    const dir = await tmp();
+    const script =
+      "for i in $(seq 200); do cat /usr/include/stdio.h > /dev/null || echo FAIL; done; echo done";
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "-A",
+        "--cpu-prof",
+        `--cpu-prof-dir=${dir}`,
+        `${ROOT}main.ts`,
+        "trace",
+        "-o",
+        "/dev/null",
+        "--",
+        "sh",
+        "-c",
+        script,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(r.stdout);
+    const stderr = new TextDecoder().decode(r.stderr);
+    assertEquals({ code: r.code, stdout, stderr }, {
+      code: 0,
+      stdout: "done\n",
+      stderr: "",
+    });
     await Deno.remove(dir, { recursive: true });
   },
 });
