@@ -162,37 +162,34 @@ export class ProcTracee implements Tracee {
 
   /**
    * One argument of exec, whole: arguments usually sit side by side, so
-   * each read takes a large chunk and the next ones come from it.
+   * each read takes a chunk and the next ones come from it. The first read
+   * is small (most command lines fit in a page or two); an argument that
+   * runs past it is read again with a large chunk.
    */
   #readArg(tid: number, ptr: number): string | undefined {
     if (ptr === 0) return undefined;
-    for (let fresh = false;; fresh = true) {
-      const start = ptr - this.#argAt;
-      if (
-        this.#argTid === tid && this.#argLen > 0 && start >= 0 &&
-        start < this.#argLen
-      ) {
-        const nul = this.#arg.subarray(start, this.#argLen).indexOf(0);
-        if (nul >= 0) return decodePath(this.#arg, start, start + nul);
-        if (fresh) return undefined; // runs into unreadable memory
-      } else if (fresh) {
-        return undefined;
-      }
-      // A fresh read from `ptr`: as much as is readable of a chunk.
+    const start = ptr - this.#argAt;
+    if (
+      this.#argTid === tid && this.#argLen > 0 && start >= 0 &&
+      start < this.#argLen
+    ) {
+      const nul = this.#arg.subarray(start, this.#argLen).indexOf(0);
+      if (nul >= 0) return decodePath(this.#arg, start, start + nul);
+    }
+    for (const len of [2 * PAGE - (ptr % PAGE), ARG_CHUNK]) {
       this.#argTid = tid;
       this.#argAt = ptr;
-      this.#argLen = Math.max(
-        0,
-        this.#readMem(tid, ptr, 0, ARG_CHUNK, this.#argAddr),
-      );
-      if (this.#argLen === 0) {
+      let got = this.#readMem(tid, ptr, 0, len, this.#argAddr);
+      if (got <= 0) {
         // The chunk crosses into unmapped memory: up to the page's end.
-        this.#argLen = Math.max(
-          0,
-          this.#readMem(tid, ptr, 0, PAGE - (ptr % PAGE), this.#argAddr),
-        );
+        got = this.#readMem(tid, ptr, 0, PAGE - (ptr % PAGE), this.#argAddr);
       }
+      this.#argLen = Math.max(0, got);
+      const nul = this.#arg.subarray(0, this.#argLen).indexOf(0);
+      if (nul >= 0) return decodePath(this.#arg, 0, nul);
+      if (this.#argLen < len) return undefined; // runs into unreadable memory
     }
+    return undefined;
   }
 
   cwd(tid: number): string | undefined {
