@@ -32,6 +32,7 @@ Usage:
   filemon bmake [options] [BMAKE ARGS...]       bmake's meta mode with filemon data
   filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
   filemon graph [FILE|-] [options]              a trace's dependency graph
+  filemon manifest [TRACE|-] [options]          inputs and outputs with hashes: a cache key
 
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
@@ -97,11 +98,13 @@ export async function main(argv: string[]): Promise<number> {
         // --allow-ffi and nothing else.
         const { libcFiles } = await import("./ffi/libc/files.ts");
         const { backendFor } = await import("./ffi/backend_for.ts");
+        const { contentFiles } = await import("./ffi/runtime/content.ts");
         return await traceCommand(
           rest,
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
+          contentFiles,
         );
       }
       case "bmake": {
@@ -133,6 +136,15 @@ export async function main(argv: string[]): Promise<number> {
             (err instanceof Error ? err.message : String(err)) + LOSSY_HINT,
           );
         }
+      }
+      case "manifest": {
+        const { manifestCommand } = await import("./lib/cli/manifest.ts");
+        const { contentFiles } = await import("./ffi/runtime/content.ts");
+        return await manifestCommand(
+          rest,
+          (await byteIO(io, rest)).io,
+          contentFiles,
+        );
       }
       default:
         throw new UsageError(

@@ -27,6 +27,12 @@ import {
 } from "./graph.ts";
 import { type CommandIO, printError, printLine } from "./io.ts";
 import { Output, TargetKeptError } from "./output.ts";
+import type { ContentFiles } from "../manifest/content.ts";
+import {
+  formatManifest,
+  makeManifest,
+  ManifestBuilder,
+} from "../manifest/manifest.ts";
 
 export const TRACE_HELP =
   `filemon trace: run a command and record every file its processes touch
@@ -61,6 +67,9 @@ Options:
                      the fast path answered)
       --no-fast-path answer every call the ptrace way (two stops a call),
                      not read-only opens by seccomp user notification
+      --manifest FILE  also write the run's manifest to FILE: inputs and
+                     outputs with SHA-256 and a digest (see 'filemon
+                     manifest --help'; the graph options filter it)
   -h, --help         show this help
 ${GRAPH_OPTIONS_HELP}
   With -f filemon or jsonl, --root, --include and --exclude filter the records
@@ -86,6 +95,7 @@ export async function traceCommand(
   io: CommandIO,
   backend: () => Promise<Backend>,
   signals: TraceSignals,
+  content?: ContentFiles,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
     boolean: [
@@ -95,7 +105,7 @@ export async function traceCommand(
       "no-fast-path",
       ...GRAPH_FLAGS.boolean!,
     ],
-    string: ["output", "format", "ops", ...GRAPH_FLAGS.string!],
+    string: ["output", "format", "ops", "manifest", ...GRAPH_FLAGS.string!],
     collect: [...GRAPH_FLAGS.collect!],
     alias: { h: "help", o: "output", f: "format" },
     stopEarly: true,
@@ -141,6 +151,16 @@ export async function traceCommand(
     throw new UsageError("--ops names no operation (try --ops default)");
   }
   const graph = format.startsWith("graph-") ? new GraphBuilder() : undefined;
+  const manifestPath = stringFlag(args, "manifest");
+  if (manifestPath === "") {
+    throw new UsageError("option --manifest needs a file name");
+  }
+  if (manifestPath !== undefined && content === undefined) {
+    throw new UsageError("--manifest is not available here");
+  }
+  const manifest = manifestPath === undefined
+    ? undefined
+    : new ManifestBuilder({ cwd: io.files.cwd?.() });
   // --root, --include and --exclude also filter the filemon and JSON Lines
   // records (then system files go too, unless --system).
   const keep = graph === undefined &&
@@ -176,15 +196,17 @@ export async function traceCommand(
       argv: command,
       ops,
       failed: args.failed === true,
-      timestamps: format === "jsonl",
+      timestamps: format === "jsonl" || manifest !== undefined,
       stats: args.stats === true,
       fastPath: args["no-fast-path"] !== true,
       // A kernel that writes the log itself writes it straight there.
-      filemonLogFd: format === "filemon" && keep === undefined
+      filemonLogFd: format === "filemon" && keep === undefined &&
+          manifest === undefined
         ? out.handle
         : undefined,
       emit: (event) => {
         if (writesTo(event, out)) out.targetWritten();
+        manifest?.add(event);
         if (keep !== undefined && !eventKept(event, keep)) return;
         const text = format1(event);
         if (text !== "") out.write(text);
@@ -212,6 +234,17 @@ export async function traceCommand(
           (m) => printError(io, `filemon: warning: ${m}`),
         ),
       );
+    }
+    if (manifest !== undefined) {
+      const m = makeManifest(manifest.finish(), graphOpts, content);
+      const mout = Output.open(io.files, manifestPath, 1);
+      mout.write(formatManifest(m));
+      try {
+        mout.close();
+      } catch (err) {
+        printError(io, `filemon: manifest: ${(err as Error).message}`);
+        if (exitCode === 0) exitCode = 1;
+      }
     }
   } catch (err) {
     out.abort();
