@@ -33,6 +33,7 @@ Usage:
   filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
   filemon graph [FILE|-] [options]              a trace's dependency graph
   filemon manifest [TRACE|-] [options]          inputs and outputs with hashes: a cache key
+  filemon diff A B [options]                    what changed between two traces or manifests
 
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
@@ -145,6 +146,10 @@ export async function main(argv: string[]): Promise<number> {
           (await byteIO(io, rest)).io,
           contentFiles,
         );
+      }
+      case "diff": {
+        const { diffCommand } = await import("./lib/cli/diff.ts");
+        return await diffCommand(rest, (await byteIO(io, rest)).io);
       }
       default:
         throw new UsageError(
