@@ -6,6 +6,7 @@
  *     filemon bmake [options] [BMAKE ARGS...]
  *     filemon decode [FILE|-] [options]
  *     filemon graph [FILE|-] [options]
+ *     filemon report [FILE|-] [options]
  *
  * The same file runs under Deno (`deno run --allow-ffi main.ts`), under Bun
  * (`bun main.ts`) and as a compiled binary. It hands each command the I/O
@@ -32,6 +33,7 @@ Usage:
   filemon bmake [options] [BMAKE ARGS...]       bmake's meta mode with filemon data
   filemon decode [FILE|-] [options]             filemon log or .meta file to JSON Lines
   filemon graph [FILE|-] [options]              a trace's dependency graph
+  filemon report [FILE|-] [-o FILE] [options]   one HTML page to explore a trace
   filemon manifest [TRACE|-] [options]          inputs and outputs with hashes: a cache key
   filemon diff A B [options]                    what changed between two traces or manifests
 
@@ -124,9 +126,12 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
       case "graph":
+      case "report":
       case "decode": {
         const run = command === "graph"
           ? (await import("./lib/cli/graph.ts")).graphCommand
+          : command === "report"
+          ? (await import("./lib/cli/report.ts")).reportCommand
           : (await import("./lib/cli/decode.ts")).decodeCommand;
         const bytes = await byteIO(io, rest);
         try {

@@ -26,6 +26,9 @@ import {
   renderGraph,
 } from "./graph.ts";
 import { type CommandIO, printError, printLine } from "./io.ts";
+import { reportOptions } from "./report.ts";
+import { ReportBuilder } from "../report/data.ts";
+import { reportHtmlChunks } from "../report/html.ts";
 import { Output, TargetKeptError } from "./output.ts";
 import type { ContentFiles } from "../manifest/content.ts";
 import {
@@ -53,7 +56,9 @@ Options:
                      absolute paths), jsonl (JSON Lines: paths as passed and
                      absolute, argv, open flags, errno, timestamps), or a
                      dependency graph: graph-make, graph-dot, graph-mermaid,
-                     graph-json, graph-hazards (see 'filemon graph --help')
+                     graph-json, graph-hazards (see 'filemon graph --help'),
+                     or report: one HTML page to explore the trace (see
+                     'filemon report --help')
       --ops LIST     operations to record, comma-separated names or letters:
                        read r, write w, exec e, chdir c, unlink d, link l,
                        rename m (the default set, filemon's own), mkdir k,
@@ -123,7 +128,12 @@ export async function traceCommand(
   const format = choiceFlag(
     args,
     "format",
-    ["filemon", "jsonl", ...GRAPH_FORMATS.map((f) => `graph-${f}` as const)],
+    [
+      "filemon",
+      "jsonl",
+      ...GRAPH_FORMATS.map((f) => `graph-${f}` as const),
+      "report",
+    ],
     "filemon",
   );
   const output = stringFlag(args, "output");
@@ -151,6 +161,7 @@ export async function traceCommand(
     throw new UsageError("--ops names no operation (try --ops default)");
   }
   const graph = format.startsWith("graph-") ? new GraphBuilder() : undefined;
+  const report = format === "report" ? new ReportBuilder() : undefined;
   const manifestPath = stringFlag(args, "manifest");
   if (manifestPath === "") {
     throw new UsageError("option --manifest needs a file name");
@@ -163,7 +174,7 @@ export async function traceCommand(
     : new ManifestBuilder({ cwd: io.files.cwd?.() });
   // --root, --include and --exclude also filter the filemon and JSON Lines
   // records (then system files go too, unless --system).
-  const keep = graph === undefined &&
+  const keep = graph === undefined && report === undefined &&
       (graphOpts.root !== undefined || graphOpts.include !== undefined ||
         graphOpts.exclude !== undefined)
     ? makePathFilter(graphOpts)
@@ -174,6 +185,11 @@ export async function traceCommand(
     : graph !== undefined
     ? (e) => {
       graph.add(e);
+      return "";
+    }
+    : report !== undefined
+    ? (e) => {
+      report.add(e);
       return "";
     }
     : (e) => {
@@ -196,7 +212,8 @@ export async function traceCommand(
       argv: command,
       ops,
       failed: args.failed === true,
-      timestamps: format === "jsonl" || manifest !== undefined,
+      timestamps: format === "jsonl" || format === "report" ||
+        manifest !== undefined,
       stats: args.stats === true,
       fastPath: args["no-fast-path"] !== true,
       // A kernel that writes the log itself writes it straight there.
@@ -234,6 +251,12 @@ export async function traceCommand(
           (m) => printError(io, `filemon: warning: ${m}`),
         ),
       );
+    }
+    if (report !== undefined) {
+      const data = report.finish(
+        reportOptions(graphOpts, io.files, command.join(" ")),
+      );
+      for (const chunk of reportHtmlChunks(data)) out.write(chunk);
     }
     if (manifest !== undefined) {
       const m = makeManifest(manifest.finish(), graphOpts, content);
