@@ -235,6 +235,7 @@ export class Browser {
       "--no-first-run",
       "--no-default-browser-check",
       "--disable-gpu",
+      "--disable-dev-shm-usage",
       "--disable-extensions",
       "--disable-background-networking",
       "--disable-component-update",
