@@ -36,6 +36,7 @@ Usage:
   filemon report [FILE|-] [-o FILE] [options]   one HTML page to explore a trace
   filemon manifest [TRACE|-] [options]          inputs and outputs with hashes: a cache key
   filemon diff A B [options]                    what changed between two traces or manifests
+  filemon timeline [TRACE|-] [-o FILE.json]     a trace for ui.perfetto.dev (Chrome trace events)
 
 Run 'filemon COMMAND --help' for a command's options.
   -h, --help      show this help
@@ -155,6 +156,10 @@ export async function main(argv: string[]): Promise<number> {
       case "diff": {
         const { diffCommand } = await import("./lib/cli/diff.ts");
         return await diffCommand(rest, (await byteIO(io, rest)).io);
+      }
+      case "timeline": {
+        const { timelineCommand } = await import("./lib/cli/timeline.ts");
+        return await timelineCommand(rest, (await byteIO(io, rest)).io);
       }
       default:
         throw new UsageError(
