@@ -103,12 +103,14 @@ export async function main(argv: string[]): Promise<number> {
         const { libcFiles } = await import("./ffi/libc/files.ts");
         const { backendFor } = await import("./ffi/backend_for.ts");
         const { contentFiles } = await import("./ffi/runtime/content.ts");
+        const { libcTerminal } = await import("./ffi/libc/terminal.ts");
         return await traceCommand(
           rest,
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
           contentFiles,
+          libcTerminal,
         );
       }
       case "bmake": {

@@ -30,6 +30,12 @@ import { reportOptions } from "./report.ts";
 import { ReportBuilder } from "../report/data.ts";
 import { reportHtmlChunks } from "../report/html.ts";
 import { Output, TargetKeptError } from "./output.ts";
+import {
+  Progress,
+  progressSize,
+  progressWanted,
+  type Terminal,
+} from "./progress.ts";
 import type { ContentFiles } from "../manifest/content.ts";
 import {
   formatManifest,
@@ -72,6 +78,11 @@ Options:
                      the fast path answered)
       --no-fast-path answer every call the ptrace way (two stops a call),
                      not read-only opens by seccomp user notification
+      --progress     show a status line (processes running and seen, events,
+                     time) on the terminal's bottom row while the command
+                     runs; the default when standard error is a terminal
+                     and the trace goes elsewhere (-o)
+      --no-progress  never show it
       --manifest FILE  also write the run's manifest to FILE: inputs and
                      outputs with SHA-256 and a digest (see 'filemon
                      manifest --help'; the graph options filter it)
@@ -94,13 +105,17 @@ export interface TraceSignals {
   ): () => void;
 }
 
-/** Runs `filemon trace`; returns the exit code to use. */
+/**
+ * Runs `filemon trace`; returns the exit code to use. `terminal` tells
+ * whether standard error is a terminal, for the live progress.
+ */
 export async function traceCommand(
   argv: string[],
   io: CommandIO,
   backend: () => Promise<Backend>,
   signals: TraceSignals,
   content?: ContentFiles,
+  terminal?: Terminal,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
     boolean: [
@@ -108,6 +123,8 @@ export async function traceCommand(
       "failed",
       "stats",
       "no-fast-path",
+      "progress",
+      "no-progress",
       ...GRAPH_FLAGS.boolean!,
     ],
     string: ["output", "format", "ops", "manifest", ...GRAPH_FLAGS.string!],
@@ -148,6 +165,9 @@ export async function traceCommand(
         stream === 1 ? "output" : "error"
       } is closed, so the trace would be lost: give it a file with -o FILE`,
     );
+  }
+  if (args.progress === true && args["no-progress"] === true) {
+    throw new UsageError("--progress and --no-progress cannot both be given");
   }
   const graphOpts = graphOptions(args);
   const opsText = stringFlag(args, "ops");
@@ -199,6 +219,26 @@ export async function traceCommand(
   const tracer = await backend();
   const out = Output.open(io.files, output, 2);
   let lastFlush = performance.now();
+  const progress = progressWanted(
+      args.progress === true
+        ? true
+        : args["no-progress"] === true
+        ? false
+        : undefined,
+      terminal,
+      out.handle,
+    )
+    ? new Progress({
+      write: (text) => {
+        const bytes = new TextEncoder().encode(text);
+        for (let off = 0; off < bytes.length;) {
+          off += io.files.write(2, bytes.subarray(off));
+        }
+      },
+      size: () => progressSize(terminal),
+      now: () => performance.now(),
+    })
+    : undefined;
   const stops = [
     // Ctrl-C reaches the command from the terminal; the backend tells.
     signals.on("SIGINT", () => tracer.forward("SIGINT")),
@@ -222,6 +262,7 @@ export async function traceCommand(
         ? out.handle
         : undefined,
       emit: (event) => {
+        progress?.event(event);
         if (writesTo(event, out)) out.targetWritten();
         manifest?.add(event);
         if (keep !== undefined && !eventKept(event, keep)) return;
@@ -229,6 +270,7 @@ export async function traceCommand(
         if (text !== "") out.write(text);
       },
       idle: () => {
+        progress?.tick();
         const now = performance.now();
         if (now - lastFlush > 200) {
           out.flush();
@@ -236,6 +278,8 @@ export async function traceCommand(
         }
       },
     });
+    // Gone before anything else is said on standard error.
+    progress?.finish();
     exitCode = result.exitCode;
     if (result.stats !== undefined) printError(io, statsLine(result));
     for (const w of result.warnings ?? []) {
@@ -270,6 +314,7 @@ export async function traceCommand(
       }
     }
   } catch (err) {
+    progress?.finish();
     out.abort();
     throw err;
   } finally {
