@@ -195,6 +195,8 @@ export class NotifyServer {
   #enc = new TextEncoder();
   #cstrCache = new Map<string, Uint8Array<ArrayBuffer>>();
   #listener = -1;
+  /** The ready pipe, when it must stay open to the end (see `takeListener`). */
+  #readyFd = -1;
   /** The signal mask while an ADDFD waits (see `#answerFd`). */
   #oldMask = new Uint8Array(new ArrayBuffer(128));
   #oldMaskAddr = Number(addressOf(this.#oldMask));
@@ -219,17 +221,16 @@ export class NotifyServer {
   takeListener(): boolean {
     const { launcher, ready, go } = this.#setup;
     const header = this.#ring.header;
+    let keepReady = false;
     try {
       const answer = new Uint8Array(new ArrayBuffer(64));
-      let got = 0;
-      while (got < 4) {
-        const n = read(ready, answer.subarray(got, 4));
-        if (n === 0) break;
-        got += n;
-      }
-      const remote = got === 4
-        ? new DataView(answer.buffer).getInt32(0, true)
-        : -1;
+      const found = this.#awaitListener(launcher, ready, answer);
+      // Found before the launcher said: it may be waiting in a call of its
+      // own on the new filter, and writes its answer later; the ready pipe
+      // stays open until the end (a closed one would kill it, SIGPIPE).
+      keepReady = !found.replied;
+      if (keepReady) this.#readyFd = ready;
+      const remote = found.remote;
       if (remote < 0) {
         Atomics.store(header, H_LISTENING, -1);
         Atomics.notify(header, H_LISTENING);
@@ -258,9 +259,67 @@ export class NotifyServer {
       writeAll(go, answer.subarray(0, 1));
       return true;
     } finally {
-      close(ready);
+      if (!keepReady) close(ready);
       close(go);
     }
+  }
+
+  /**
+   * The launcher's listener fd: its answer on the ready pipe, or, when it
+   * has not answered after a few milliseconds, the fd /proc shows as a
+   * seccomp listener. The launcher runs this tool's runtime, which may
+   * open a file (Bun's allocator reads /proc/self/statm) between installing
+   * the filter and answering: that open waits for a server, so a server
+   * that waited for the answer would wait for ever.
+   */
+  #awaitListener(
+    launcher: number,
+    ready: number,
+    answer: Uint8Array<ArrayBuffer>,
+  ): { remote: number; replied: boolean } {
+    const pfd = new Uint8Array(new ArrayBuffer(8));
+    const pv = new DataView(pfd.buffer);
+    for (let waited = 0;; waited++) {
+      pv.setInt32(0, ready, true);
+      pv.setInt16(4, POLLIN, true);
+      pv.setInt16(6, 0, true);
+      if (libc.poll(pfd, 1, 1) > 0) {
+        let got = 0;
+        while (got < 4) {
+          const n = read(ready, answer.subarray(got, 4));
+          if (n === 0) break;
+          got += n;
+        }
+        const remote = got === 4
+          ? new DataView(answer.buffer).getInt32(0, true)
+          : -1;
+        return { remote, replied: true };
+      }
+      if (waited >= 5 && waited % 5 === 0) {
+        const fd = this.#listenerIn(launcher);
+        if (fd >= 0) return { remote: fd, replied: false };
+        if (!kill(launcher, 0)) return { remote: -1, replied: true };
+      }
+    }
+  }
+
+  /** The fd of process `pid` that /proc names a seccomp listener, or -1. */
+  #listenerIn(pid: number): number {
+    for (let fd = 0; fd < 256; fd++) {
+      const n = linux.readlinkat(
+        AT_FDCWD,
+        this.#cstr(`/proc/${pid}/fd/${fd}`),
+        this.#base,
+        PATH_MAX,
+      );
+      if (
+        n === LISTENER_NAME.length &&
+        hasBytes(this.#base.subarray(0, n), LISTENER_NAME)
+      ) {
+        return fd;
+      }
+    }
+    return -1;
   }
 
   /** Serves until the main thread sets the stop flag. */
@@ -291,6 +350,7 @@ export class NotifyServer {
       this.#handle();
     }
     if (this.#setup.index === 0) close(this.#listener);
+    if (this.#readyFd >= 0) close(this.#readyFd);
   }
 
   #handle(): void {
@@ -790,6 +850,10 @@ export class NotifyServer {
 const SIG_BLOCK = 0;
 const SIG_SETMASK = 2;
 const ALL_SIGNALS = new Uint8Array(new ArrayBuffer(128)).fill(0xff);
+
+const POLLIN = 1;
+/** What /proc/PID/fd/N reads for a seccomp listener. */
+const LISTENER_NAME = new TextEncoder().encode("anon_inode:seccomp notify");
 
 const PROC = new TextEncoder().encode("proc");
 const DEV = new TextEncoder().encode("/dev/");

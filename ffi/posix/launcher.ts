@@ -20,12 +20,17 @@ import {
   close,
   execvp,
   inherit,
+  libc,
   read,
   strerror,
   writeAll,
 } from "../libc/posix.ts";
+import { libcTerminal } from "../libc/terminal.ts";
 import { proc } from "../runtime/process.ts";
 import { encodePath } from "../../lib/path.ts";
+
+/** Names a file the launcher opens right after installing the filter (tests). */
+export const EARLY_OPEN = "FILEMON_TEST_LAUNCHER_EARLY_OPEN";
 
 function fail(message: string): number {
   try {
@@ -71,6 +76,14 @@ export async function launch(argv: string[]): Promise<number> {
     );
     const installed = installFilter(payload);
     if (typeof installed === "string") return fail(installed);
+    // Tests make the launcher do what a runtime may do at any allocation
+    // (Bun's reads /proc/self/statm): open a file on the new filter before
+    // it has said where its listener is.
+    const early = libcTerminal.env(EARLY_OPEN);
+    if (early !== undefined) {
+      const fd = libc.open(new TextEncoder().encode(early + "\0"), 0, 0);
+      if (fd >= 0) close(fd);
+    }
     if (wantsFastPath(payload)) {
       // Tell the tracer (a listener fd to take); with one, wait until it has.
       const reply = new Uint8Array(new ArrayBuffer(4));

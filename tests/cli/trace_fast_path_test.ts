@@ -245,3 +245,29 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "fast path: a launcher that opens a file on the new filter before saying where its listener is (Bun's allocator does) is served, and its open is not recorded",
+  ignore: !isLinux || !FAST_PATH,
+  async fn() {
+    const dir = await tmp();
+    await Deno.writeTextFile(`${dir}/early`, "x\n");
+    await Deno.writeTextFile(`${dir}/late`, "y\n");
+    const out = `${dir}/.trace.jsonl`;
+    const r = await new Deno.Command(FILEMON, {
+      args: traceArgs("-f", "jsonl", "-o", out, "--", "cat", `${dir}/late`),
+      env: { FILEMON_TEST_LAUNCHER_EARLY_OPEN: `${dir}/early` },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 0, stderr);
+    assertEquals(new TextDecoder().decode(r.stdout), "y\n");
+    const events = (await Deno.readTextFile(out)).split("\n").filter((l) => l)
+      .map((l, i) => parseJsonLine(l, i + 1));
+    assertEquals(opensOf(events, `${dir}/late`), ["r"]);
+    assertEquals(opensOf(events, `${dir}/early`), []);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
