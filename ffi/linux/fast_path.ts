@@ -51,6 +51,7 @@ import {
   type RingRecord,
 } from "./notify_ring.ts";
 import type { ServerSetup } from "./notify_server.ts";
+import { sendResponse } from "./seccomp_notify.ts";
 import { TRACE_MARK } from "./seccomp.ts";
 import {
   ERESTARTNOINTR,
@@ -60,7 +61,6 @@ import {
   PTRACE_INTERRUPT,
   PTRACE_SETREGSET,
   RESP_SIZE,
-  SECCOMP_IOCTL_NOTIF_SEND,
 } from "./seccomp_notify.ts";
 import { hostTables } from "./syscalls/host.ts";
 
@@ -278,12 +278,10 @@ export class FastPath {
     this.#resp.fill(0);
     this.#resp.set(id, 0);
     new DataView(this.#resp.buffer).setInt32(16, -ERESTARTNOINTR, true);
-    return linux.ioctl(
+    return sendResponse(
       Atomics.load(this.#ring.header, H_LISTENER_FD),
-      SECCOMP_IOCTL_NOTIF_SEND,
       this.#resp,
-    ) >=
-      0;
+    );
   }
 
   /**

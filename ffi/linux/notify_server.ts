@@ -53,9 +53,9 @@ import {
   SECCOMP_ADDFD_FLAG_SEND,
   SECCOMP_IOCTL_NOTIF_ADDFD,
   SECCOMP_IOCTL_NOTIF_RECV,
-  SECCOMP_IOCTL_NOTIF_SEND,
   SECCOMP_IOCTL_NOTIF_SET_FLAGS,
   SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+  sendResponse,
 } from "./seccomp_notify.ts";
 import {
   CANCELLED,
@@ -771,11 +771,7 @@ export class NotifyServer {
     setU64(v, 8, value);
     v.setInt32(16, error, true);
     v.setUint32(20, 0, true);
-    return linux.ioctl(
-      this.#listener,
-      SECCOMP_IOCTL_NOTIF_SEND,
-      this.#resp,
-    ) >= 0;
+    return sendResponse(this.#listener, this.#resp);
   }
 
   #copyId(into: Uint8Array): void {

@@ -5,6 +5,11 @@
  * @module
  */
 
+import { errno } from "../libc/posix.ts";
+import { linux } from "../libc/linux.ts";
+
+const EINTR = 4;
+
 /** seccomp(2) operation and flags. */
 export const SECCOMP_SET_MODE_FILTER = 1;
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
@@ -106,3 +111,22 @@ export const PTRACE_INTERRUPT = 0x4207;
 export const PTRACE_GETREGSET = 0x4204;
 export const PTRACE_SETREGSET = 0x4205;
 export const NT_PRSTATUS = 1;
+
+/**
+ * SECCOMP_IOCTL_NOTIF_SEND with `resp`; false when the call is gone
+ * (ENOENT). The kernel takes the listener's lock interruptibly first: a
+ * signal while another thread holds it fails the answer with EINTR before
+ * anything changed (seen under Bun, whose GC signals its threads, as a
+ * call never answered), so that is tried again.
+ */
+export function sendResponse(
+  listener: number,
+  resp: Uint8Array<ArrayBuffer>,
+): boolean {
+  for (;;) {
+    if (linux.ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) >= 0) {
+      return true;
+    }
+    if (errno() !== EINTR) return false;
+  }
+}
