@@ -10,17 +10,14 @@ import {
   absolutePathFlag,
   choiceFlag,
   type FlagSpec,
-  inputName,
   parseCommandArgs,
   type ParsedArgs,
   stringFlag,
   UsageError,
 } from "./args.ts";
-import { type CommandIO, openInput, printError, printLine } from "./io.ts";
+import { type CommandIO, printError, printLine } from "./io.ts";
+import { readTrace, TraceInputError } from "./trace_input.ts";
 import { Output } from "./output.ts";
-import { DecodeError } from "../decode_error.ts";
-import type { TraceEvent } from "../event.ts";
-import { FilemonDecoder } from "../filemon_decoder.ts";
 import {
   type Graph,
   GraphBuilder,
@@ -30,7 +27,6 @@ import {
   toJsonChunks,
   toMermaidChunks,
 } from "../graph/mod.ts";
-import { JsonLinesDecoder } from "../jsonl.ts";
 
 /** The graph renderings. */
 export const GRAPH_FORMATS = [
@@ -223,37 +219,12 @@ export async function graphCommand(
   const cwd = absolutePathFlag(args, "cwd");
   const options = graphOptions(args);
   const inputPath = args._[0];
-  const input = await openInput(io, inputPath);
   const builder = new GraphBuilder({ cwd });
-  let decoder:
-    | { push(b: Uint8Array): TraceEvent[]; finish(): TraceEvent[] }
-    | undefined;
   try {
-    // Chunks of blank lines before the first text, held until the kind is known.
-    const held: Uint8Array[] = [];
-    for await (const chunk of input) {
-      if (decoder === undefined) {
-        // JSON Lines start with '{'; anything else is a filemon log or .meta file.
-        let i = 0;
-        while (
-          i < chunk.length &&
-          (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d)
-        ) i++;
-        if (i === chunk.length) {
-          held.push(chunk.slice());
-          continue;
-        }
-        decoder = chunk[i] === 0x7b
-          ? new JsonLinesDecoder()
-          : new FilemonDecoder({ cwd });
-        for (const h of held) for (const e of decoder.push(h)) builder.add(e);
-      }
-      for (const e of decoder.push(chunk)) builder.add(e);
-    }
-    for (const e of decoder?.finish() ?? []) builder.add(e);
+    await readTrace(io, inputPath, (e) => builder.add(e), { cwd });
   } catch (err) {
-    if (err instanceof DecodeError) {
-      printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
+    if (err instanceof TraceInputError) {
+      printError(io, `filemon: ${err.message}`);
       return 1;
     }
     throw err;

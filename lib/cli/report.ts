@@ -13,12 +13,9 @@ import {
   UsageError,
 } from "./args.ts";
 import { GRAPH_FLAGS, graphOptions, type GraphRenderOptions } from "./graph.ts";
-import { type CommandIO, openInput, printError, printLine } from "./io.ts";
+import { type CommandIO, printError, printLine } from "./io.ts";
+import { readTrace, TraceInputError } from "./trace_input.ts";
 import { type Files, Output } from "./output.ts";
-import { DecodeError } from "../decode_error.ts";
-import type { TraceEvent } from "../event.ts";
-import { FilemonDecoder } from "../filemon_decoder.ts";
-import { JsonLinesDecoder } from "../jsonl.ts";
 import { ReportBuilder, type ReportOptions } from "../report/data.ts";
 
 export const REPORT_HELP = `filemon report: one HTML page to explore a trace
@@ -100,41 +97,21 @@ export async function reportCommand(
   const cwd = absolutePathFlag(args, "cwd");
   const graph = graphOptions(args);
   const inputPath = args._[0];
-  const input = await openInput(io, inputPath);
   const builder = new ReportBuilder({ cwd });
-  let decoder:
-    | { push(b: Uint8Array): TraceEvent[]; finish(): TraceEvent[] }
-    | undefined;
+  let events = 0;
   try {
-    const held: Uint8Array[] = [];
-    for await (const chunk of input) {
-      if (decoder === undefined) {
-        // JSON Lines start with '{'; anything else is a filemon log or .meta file.
-        let i = 0;
-        while (
-          i < chunk.length &&
-          (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d)
-        ) i++;
-        if (i === chunk.length) {
-          held.push(chunk.slice());
-          continue;
-        }
-        decoder = chunk[i] === 0x7b
-          ? new JsonLinesDecoder()
-          : new FilemonDecoder({ cwd });
-        for (const h of held) for (const e of decoder.push(h)) builder.add(e);
-      }
-      for (const e of decoder.push(chunk)) builder.add(e);
-    }
-    for (const e of decoder?.finish() ?? []) builder.add(e);
+    await readTrace(io, inputPath, (e) => {
+      events++;
+      builder.add(e);
+    }, { cwd });
   } catch (err) {
-    if (err instanceof DecodeError) {
-      printError(io, `filemon: ${inputName(inputPath)}: ${err.message}`);
+    if (err instanceof TraceInputError) {
+      printError(io, `filemon: ${err.message}`);
       return 1;
     }
     throw err;
   }
-  if (decoder === undefined) {
+  if (events === 0) {
     printError(
       io,
       `filemon: warning: ${inputName(inputPath)} is empty: no records`,

@@ -1,6 +1,6 @@
 /**
- * Reading a trace for the commands that build on one (`manifest`, `diff`,
- * `timeline`): JSON Lines, a filemon log or a .meta file, the kind detected
+ * Reading a trace for the commands that build on one (`graph`, `report`,
+ * `manifest`, `diff`, `timeline`): JSON Lines, a filemon log or a .meta file, the kind detected
  * from the first text, events handed on one at a time; or, where a command
  * also takes one, a manifest (`filemon manifest`'s JSON), returned whole.
  *
@@ -17,6 +17,11 @@ import { type CommandIO, openInput } from "./io.ts";
 /** How a manifest begins (`formatManifest` writes `format` first). */
 const MANIFEST_START = /^\s*\{\s*"format"\s*:\s*"filemon-manifest"/;
 
+/** A trace that cannot be decoded: its message names the input and the line. */
+export class TraceInputError extends Error {
+  override name = "TraceInputError";
+}
+
 /** Options of `readTrace`. */
 export interface ReadTraceOptions {
   /** Working directory for relative paths of a filemon log. */
@@ -28,8 +33,8 @@ export interface ReadTraceOptions {
 /**
  * Reads the trace at `path` (standard input for `-` or undefined), giving
  * each event to `onEvent`. Returns the text when the input is a manifest
- * (with `options.manifest`), else undefined. A decoding error becomes an
- * `Error` whose message names the input and the line.
+ * (with `options.manifest`), else undefined. A decoding error becomes a
+ * `TraceInputError` whose message names the input and the line.
  *
  * @example
  * ```ts
@@ -99,7 +104,7 @@ export async function readTrace(
     for (const e of decoder?.finish() ?? []) onEvent(e);
   } catch (err) {
     if (err instanceof DecodeError) {
-      throw new Error(`${inputName(path)}: ${err.message}`);
+      throw new TraceInputError(`${inputName(path)}: ${err.message}`);
     }
     throw err;
   }
