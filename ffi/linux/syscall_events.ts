@@ -181,19 +181,13 @@ export class SyscallEvents {
     call: KnownCall,
     args: readonly number[],
   ): PendingCall {
-    const pending: PendingCall = {
-      call,
-      args,
-      strings: this.#readStrings(tid, call.spec, args),
-    };
-    for (const i of [call.spec.path, call.spec.path2, call.spec.text]) {
-      if (
-        i !== undefined && args[i] !== 0 && pending.strings[i] === undefined
-      ) {
-        pending.unreadable = true;
-      }
-    }
-    if (call.spec.op === "exec") {
+    const { spec } = call;
+    const strings: (string | undefined)[] = [];
+    const pending: PendingCall = { call, args, strings };
+    this.#readString(tid, spec.path, args, pending, strings);
+    this.#readString(tid, spec.path2, args, pending, strings);
+    this.#readString(tid, spec.text, args, pending, strings);
+    if (spec.op === "exec") {
       pending.exec = this.#readExec(tid, pid, pending);
       this.unresolved += this.#unread;
       this.#unread = 0;
@@ -201,17 +195,21 @@ export class SyscallEvents {
     return pending;
   }
 
-  /** The string arguments of a call, read now (see `PendingCall.strings`). */
-  #readStrings(
+  /**
+   * String argument `i` of a call (none when undefined), read now into
+   * `strings` (see `PendingCall.strings`); a pointer that could not be read
+   * marks the call unreadable.
+   */
+  #readString(
     tid: number,
-    spec: SyscallSpec,
+    i: number | undefined,
     args: readonly number[],
-  ): (string | undefined)[] {
-    const strings: (string | undefined)[] = [];
-    for (const i of [spec.path, spec.path2, spec.text]) {
-      if (i !== undefined) strings[i] = this.#tracee.readString(tid, args[i]);
-    }
-    return strings;
+    pending: PendingCall,
+    strings: (string | undefined)[],
+  ): void {
+    if (i === undefined) return;
+    strings[i] = this.#tracee.readString(tid, args[i]);
+    if (strings[i] === undefined && args[i] !== 0) pending.unreadable = true;
   }
 
   /**
