@@ -72,3 +72,26 @@ export function LINUX_ABI(arch: string): OsAbi {
     POLLOUT: 0x4,
   };
 }
+
+/**
+ * The open(2) flags only filemon's Linux code uses, for `arch` (two of them
+ * differ on arm64).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { linuxOpenFlags } from "./linux_abi.ts";
+ * assertEquals(linuxOpenFlags("x86_64").O_DIRECTORY, 0o200000);
+ * assertEquals(linuxOpenFlags("aarch64").O_NOFOLLOW, 0o100000);
+ * ```
+ */
+export function linuxOpenFlags(
+  arch: string,
+): { O_PATH: number; O_DIRECTORY: number; O_NOFOLLOW: number } {
+  const arm = arch === "aarch64";
+  return {
+    O_PATH: 0o10000000,
+    O_DIRECTORY: arm ? 0o40000 : 0o200000,
+    O_NOFOLLOW: arm ? 0o100000 : 0o400000,
+  };
+}

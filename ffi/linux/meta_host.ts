@@ -20,11 +20,13 @@ import {
 } from "../libc/posix.ts";
 import { decodePath } from "../../lib/path.ts";
 import type { MetaHost } from "../../lib/bmake/meta_jobs.ts";
+import { linuxOpenFlags } from "../libc/linux_abi.ts";
+
+const { O_DIRECTORY } = linuxOpenFlags(proc.arch);
 
 const PATH_MAX = 4096;
 const O_RDONLY = 0;
 const O_APPEND = 0o2000;
-const O_DIRECTORY = proc.arch === "aarch64" ? 0o40000 : 0o200000;
 /** getdents64(2)'s number (asm-generic's on aarch64). */
 const SYS_GETDENTS64: Readonly<Record<string, number>> = {
   x86_64: 217,

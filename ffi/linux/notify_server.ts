@@ -72,17 +72,16 @@ import {
   KIND_OPEN,
   Ring,
 } from "./notify_ring.ts";
+import { linuxOpenFlags } from "../libc/linux_abi.ts";
+
+const { O_PATH, O_DIRECTORY, O_NOFOLLOW } = linuxOpenFlags(proc.arch);
 
 const PATH_MAX = 4096;
 /** An empty C string (for AT_EMPTY_PATH). */
 const EMPTY = new Uint8Array(new ArrayBuffer(8));
 const PAGE = 4096;
 const AT_FDCWD = -100;
-const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
-// These two differ on arm64 (the tracee's flags and our libc agree).
-const O_NOFOLLOW = proc.arch === "aarch64" ? 0o100000 : 0o400000;
-const O_DIRECTORY = proc.arch === "aarch64" ? 0o40000 : 0o200000;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
