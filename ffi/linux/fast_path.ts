@@ -47,6 +47,7 @@ import {
   KIND_FALLBACK,
   KIND_OPEN,
   MAX_SERVERS,
+  NONE,
   Ring,
   type RingRecord,
 } from "./notify_ring.ts";
@@ -237,24 +238,31 @@ export class FastPath {
   /**
    * Reads the server's records: each answered call goes to `answered`;
    * each call to send back the ptrace way to `fallBack` (with the
-   * notification's id).
+   * notification's id). A record still being answered is waited for only
+   * when `mustSettle` is undefined or names its thread or that of a later
+   * record (see `Ring.drain`).
    */
   drain(
     answered: (call: FastCall) => void,
     fallBack: (tid: number, id: Uint8Array) => void,
+    mustSettle?: (tid: number) => boolean,
   ): void {
     this.#ring.drain((rec: RingRecord) => {
       if (rec.kind === KIND_OPEN) {
-        const path = decodePath(rec.s1);
+        const bytes = rec.bytes;
+        const start = rec.start1;
+        const end = start + rec.length1;
+        const path = decodePath(bytes, start, end);
         // The server's directory: a relative path's base, or the real
         // directory before a ".." (the path's rest from restAt on).
         const restAt = rec.b >>> 8;
-        const abs = rec.s2 !== undefined
+        const dirLength = rec.length2;
+        const abs = dirLength !== NONE
           ? resolvePath(
-            decodePath(rec.s2),
-            restAt === 0 ? path : decodePath(rec.s1.subarray(restAt)),
+            decodePath(bytes, end, end + dirLength),
+            restAt === 0 ? path : decodePath(bytes, start + restAt, end),
           )
-          : path.startsWith("/")
+          : path.charCodeAt(0) === 0x2f
           ? resolvePath("/", path)
           : undefined;
         answered({
@@ -268,7 +276,7 @@ export class FastPath {
       } else if (rec.kind === KIND_FALLBACK) {
         fallBack(rec.tid, rec.s1);
       }
-    });
+    }, mustSettle);
   }
 
   /**

@@ -5,6 +5,9 @@
  * ring before it handles any ptrace stop, always sees a process's fast-path
  * records before that process's next ptrace-visible call.
  *
+ * Records of another process that are still being answered are left for
+ * the next read, so one slow answer does not hold up every ptrace stop.
+ *
  * A record is 8-aligned: `status` (i32: pending, done, cancelled; the server
  * settles it once its answer reached the tracee), `size` (u32; all ones:
  * skip to the ring's start), `kind`, `tid`, two u32 fields, a f64 time, the
@@ -167,10 +170,17 @@ export class Ring {
   // --- the reader's side ---------------------------------------------------
 
   /**
-   * Calls `each` on every record published so far, waiting for a pending
-   * one to settle; cancelled records are skipped. Returns how many it read.
+   * Calls `each` on every record published so far, in order; cancelled
+   * records are skipped. A pending one (its server is still answering the
+   * tracee, usually for microseconds) is waited for when `mustSettle` is
+   * undefined, or when it says yes to the thread of that record or of one
+   * published after it; otherwise reading stops there, and the next call
+   * goes on from it. Returns how many records it read.
    */
-  drain(each: (rec: RingRecord) => void): number {
+  drain(
+    each: (rec: RingRecord) => void,
+    mustSettle?: (tid: number) => boolean,
+  ): number {
     let r = Atomics.load(this.header, H_READ);
     const w = Atomics.load(this.header, H_WRITE);
     if (r === w) return 0;
@@ -184,8 +194,13 @@ export class Ring {
         continue;
       }
       let status = Atomics.load(this.words, off >> 2);
+      if (
+        status === PENDING && mustSettle !== undefined &&
+        !this.#concerns(r, w, mustSettle)
+      ) {
+        break;
+      }
       while (status === PENDING) {
-        // The server is answering the tracee: microseconds.
         Atomics.wait(this.words, off >> 2, PENDING, 1);
         status = Atomics.load(this.words, off >> 2);
       }
@@ -199,6 +214,21 @@ export class Ring {
     Atomics.store(this.header, H_READ, r);
     Atomics.notify(this.header, H_READ);
     return n;
+  }
+
+  /** Whether a record from `r` to `w` is of a thread `mustSettle` names. */
+  #concerns(r: number, w: number, mustSettle: (tid: number) => boolean) {
+    while (r !== w) {
+      const off = r & (CAPACITY - 1);
+      const size = this.view.getUint32(off + R_SIZE, true);
+      if (size === WRAP) {
+        r = (r + CAPACITY - off) & MASK31;
+        continue;
+      }
+      if (mustSettle(this.view.getUint32(off + R_TID, true))) return true;
+      r = (r + size) & MASK31;
+    }
+    return false;
   }
 
   #record: RingRecord = new RingRecord(this);
@@ -226,18 +256,26 @@ export class RingRecord {
   get time(): number {
     return this.#ring.view.getFloat64(this.at + R_TIME, true);
   }
+  /** The ring's bytes, where the strings are (see `start1`, `length1`). */
+  get bytes(): Uint8Array {
+    return this.#ring.bytes;
+  }
+  /** Where the first string starts in `bytes`. */
+  get start1(): number {
+    return this.at + R_DATA;
+  }
+  /** The first string's length. */
+  get length1(): number {
+    return this.#ring.view.getUint16(this.at + R_LEN1, true);
+  }
+  /** The second string's length (it follows the first), or `NONE`. */
+  get length2(): number {
+    return this.#ring.view.getUint16(this.at + R_LEN2, true);
+  }
   /** The first string's bytes (a copy). */
   get s1(): Uint8Array {
     const n = this.#ring.view.getUint16(this.at + R_LEN1, true);
     const start = this.at + R_DATA;
-    return this.#ring.bytes.slice(start, start + n);
-  }
-  /** The second string's bytes (a copy), or undefined. */
-  get s2(): Uint8Array | undefined {
-    const n1 = this.#ring.view.getUint16(this.at + R_LEN1, true);
-    const n = this.#ring.view.getUint16(this.at + R_LEN2, true);
-    if (n === NONE) return undefined;
-    const start = this.at + R_DATA + n1;
     return this.#ring.bytes.slice(start, start + n);
   }
 }

@@ -124,6 +124,11 @@ function tracedCalls(
 interface Thread {
   tgid: number;
   pending?: PendingCall;
+  /**
+   * An exec let run without its exit stop (failed execs are not recorded):
+   * its record waits for the exec event; the thread's next call drops it.
+   */
+  exec?: PendingCall;
   /** A fast-path call sent back: to mark at the next stop. */
   remark?: boolean;
   /** A marked call's sixth argument register, given back at its exit stop. */
@@ -185,6 +190,12 @@ export class LinuxTracer implements Backend {
   /** Our ids, which an untainted tracee shares (see `taints`). */
   #ids: Ids = ownIds();
   #onFastCall = (call: FastCall) => this.#fastCall(call);
+  /** The process of the stop being handled (for `#ofStop`). */
+  #stopTgid = 0;
+  /** Whether thread `tid` is of the process whose stop is being handled. */
+  #ofStop = (tid: number) =>
+    (this.#threads.get(tid)?.tgid ?? tid) === this.#stopTgid;
+  #never = () => false;
   #onFallBack = (tid: number, id: Uint8Array) => this.#fallBack(tid, id);
 
   // Buffers handed to libc; each is allocated once and never moves.
@@ -299,8 +310,14 @@ export class LinuxTracer implements Backend {
         const err = pid > 0 ? 0 : errno();
         this.#counts.waits++;
         if (this.#timing) this.#counts.waitMs += performance.now() - waitStart;
-        // The fast path's records come before anything a stop shows.
-        this.#fast?.drain(this.#onFastCall, this.#onFallBack);
+        // The fast path's records come before anything a stop shows: all
+        // of the stopped process's, and the others' already answered.
+        if (pid > 0) {
+          this.#stopTgid = this.#threads.get(pid)?.tgid ?? pid;
+          this.#fast?.drain(this.#onFastCall, this.#onFallBack, this.#ofStop);
+        } else {
+          this.#fast?.drain(this.#onFastCall, this.#onFallBack, this.#never);
+        }
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
           if ((++this.#stops & 255) === 0) {
@@ -560,7 +577,15 @@ export class LinuxTracer implements Backend {
       return this.#ptrace(PTRACE_SYSCALL, tid, 0);
     }
     const args = callArgs(call.spec, this.#word);
-    thread.pending = this.#events.enter(tid, thread.tgid, call, args);
+    const pending = this.#events.enter(tid, thread.tgid, call, args);
+    thread.exec = undefined;
+    if (pending.exec !== undefined && !this.#req.failed) {
+      // A successful exec is seen at its event; a failed one is not
+      // recorded: no exit stop (along PATH, most attempts fail).
+      thread.exec = pending;
+      return this.#ptrace(PTRACE_CONT, tid, 0);
+    }
+    thread.pending = pending;
     this.#ptrace(PTRACE_SYSCALL, tid, 0);
   }
 
@@ -709,16 +734,17 @@ export class LinuxTracer implements Backend {
 
   #execed(tid: number, thread: Thread): void {
     const former = this.#eventMsg(tid);
-    let pending = thread.pending;
+    let pending = thread.pending ?? thread.exec;
     if (former !== tid && former > 0) {
       // A non-leader thread exec'd and took over the leader's id.
       const old = this.#threads.get(former);
       if (old !== undefined) {
-        pending = old.pending;
+        pending = old.pending ?? old.exec;
         this.#threads.delete(former);
       }
     }
     thread.pending = undefined;
+    thread.exec = undefined;
     if (thread.tgid === this.#root) this.#rootExeced = true;
     if (pending?.exec !== undefined && this.#req.ops.has("exec")) {
       pending.exec.pid = thread.tgid;

@@ -298,6 +298,55 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "trace lets failed execs along PATH go without an exit stop, and records the one that ran",
+  ignore: !isLinux,
+  async fn() {
+    const dir = await tmp();
+    await Deno.writeTextFile(`${dir}/in.txt`, "data\n");
+    const missing = Array.from({ length: 20 }, (_, i) => `/nonexistent/${i}`);
+    const cmd = [
+      "sh",
+      "-c",
+      // env's execvp tries each PATH entry (the shell's own search stats).
+      `PATH=${missing.join(":")}:/usr/bin:/bin env cat in.txt > out.txt`,
+    ];
+    const stops = (r: Traced) => {
+      const m = / (\d+) stops for /.exec(r.stderr);
+      if (m === null) throw new Error(`no --stats line: ${r.stderr}`);
+      return Number(m[1]);
+    };
+    const plain = await trace(cmd, { cwd: dir, flags: ["--stats"] });
+    assertEquals(plain.code, 0, plain.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/out.txt`), "data\n");
+    const execs = ofOp(plain.events, "exec");
+    const cat = execs.find((e) => e.abs?.endsWith("/cat"));
+    if (cat === undefined) throw new Error(JSON.stringify(execs));
+    assertEquals(cat.argv, ["cat", "in.txt"]);
+    assert(!execs.some((e) => e.path.startsWith("/nonexistent/")));
+    // The exec'd cat's records are its own, after its exec.
+    const after = plain.events.slice(plain.events.indexOf(cat));
+    assert(
+      after.some((e) =>
+        e.op === "open" && e.pid === cat.pid && e.abs === `${dir}/in.txt`
+      ),
+    );
+    const full = await trace(cmd, { cwd: dir, flags: ["--stats", "--failed"] });
+    assertEquals(full.code, 0, full.stderr);
+    const failed = ofOp(full.events, "exec").filter((e) =>
+      e.error === "ENOENT" && e.path.startsWith("/nonexistent/")
+    );
+    assertEquals(failed.map((e) => e.path), missing.map((m) => `${m}/cat`));
+    // Without --failed, each failed exec costs its seccomp stop only.
+    assert(
+      stops(plain) <= stops(full) - missing.length,
+      `${stops(plain)} stops without --failed, ${stops(full)} with`,
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
   name: "trace follows a static binary",
   ignore: !haveCc,
   async fn() {
