@@ -61,10 +61,6 @@ export const SECCOMP_IOCTL_NOTIF_RECV = ioc(
 );
 export const SECCOMP_IOCTL_NOTIF_SEND = ioc(IOC_READ | IOC_WRITE, 1, RESP_SIZE);
 export const SECCOMP_IOCTL_NOTIF_ADDFD = ioc(IOC_WRITE, 3, ADDFD_SIZE);
-/** Sets listener flags (6.6): a u64. */
-export const SECCOMP_IOCTL_NOTIF_SET_FLAGS = ioc(IOC_WRITE, 4, 8);
-/** Wake the tracee on the server's CPU when answering (a plain reply, not ADDFD). */
-export const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;
 
 /** Let the call run in the tracee as if the filter had allowed it. */
 export const SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
