@@ -102,14 +102,14 @@ export async function main(argv: string[]): Promise<number> {
         // --allow-ffi and nothing else.
         const { libcFiles } = await import("./ffi/libc/files.ts");
         const { backendFor } = await import("./ffi/backend_for.ts");
-        const { contentFiles } = await import("./ffi/runtime/content.ts");
         const { libcTerminal } = await import("./ffi/libc/terminal.ts");
         return await traceCommand(
           rest,
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
-          contentFiles,
+          // node:crypto and node:fs take a Deno 30 ms to load: only for --manifest.
+          async () => (await import("./ffi/runtime/content.ts")).contentFiles,
           libcTerminal,
         );
       }

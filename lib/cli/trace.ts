@@ -107,14 +107,16 @@ export interface TraceSignals {
 
 /**
  * Runs `filemon trace`; returns the exit code to use. `terminal` tells
- * whether standard error is a terminal, for the live progress.
+ * whether standard error is a terminal, for the live progress. `content`
+ * (what `--manifest` hashes files with) may be given as a loader, called
+ * only when a manifest is asked for.
  */
 export async function traceCommand(
   argv: string[],
   io: CommandIO,
   backend: () => Promise<Backend>,
   signals: TraceSignals,
-  content?: ContentFiles,
+  content?: ContentFiles | (() => Promise<ContentFiles>),
   terminal?: Terminal,
 ): Promise<number> {
   const args = parseCommandArgs("trace", argv, {
@@ -189,6 +191,11 @@ export async function traceCommand(
   if (manifestPath !== undefined && content === undefined) {
     throw new UsageError("--manifest is not available here");
   }
+  const contentFiles = manifestPath === undefined || content === undefined
+    ? undefined
+    : typeof content === "function"
+    ? await content()
+    : content;
   const manifest = manifestPath === undefined
     ? undefined
     : new ManifestBuilder({ cwd: io.files.cwd?.() });
@@ -303,7 +310,7 @@ export async function traceCommand(
       for (const chunk of reportHtmlChunks(data)) out.write(chunk);
     }
     if (manifest !== undefined) {
-      const m = makeManifest(manifest.finish(), graphOpts, content);
+      const m = makeManifest(manifest.finish(), graphOpts, contentFiles);
       const mout = Output.open(io.files, manifestPath, 1);
       mout.write(formatManifest(m));
       try {
