@@ -149,8 +149,18 @@ export class Ring {
     v.setUint16(off + R_LEN2, s2 === undefined ? NONE : s2.length, true);
     this.bytes.set(s1, off + R_DATA);
     if (s2 !== undefined) this.bytes.set(s2, off + R_DATA + s1.length);
-    Atomics.store(this.header, H_WRITE, (w + size) & MASK31);
+    this.lastEnd = (w + size) & MASK31;
+    Atomics.store(this.header, H_WRITE, this.lastEnd);
     return off;
+  }
+
+  /** Where the record this side put last ends (see `readPast`). */
+  lastEnd = 0;
+
+  /** Whether the reader has read past `end` (a record's `lastEnd`). */
+  readPast(end: number): boolean {
+    // Positions count modulo 2^31; unread bytes never exceed CAPACITY.
+    return ((Atomics.load(this.header, H_READ) - end) & MASK31) < (1 << 30);
   }
 
   /** Settles a record: its answer reached the tracee, or not. */

@@ -63,6 +63,7 @@ import {
   H_FALLBACK,
   H_LISTENER_FD,
   H_LISTENING,
+  H_READ,
   H_SERVER_TIDS,
   H_STOP,
   H_VANISHED,
@@ -759,7 +760,16 @@ export class NotifyServer {
       this.#wakeMain();
       this.#ring.waitForRoom(50);
     }
+    // The caller waits for the main thread to read this. A signal that
+    // reaches it between reading the ring and blocking in waitpid is
+    // lost (it waited for its next tick, 100 ms): wake it until it has.
+    const end = this.#ring.lastEnd;
+    const header = this.#ring.header;
     this.#wakeMain();
+    while (!this.#ring.readPast(end) && Atomics.load(header, H_STOP) === 0) {
+      Atomics.wait(header, H_READ, Atomics.load(header, H_READ), 1);
+      if (!this.#ring.readPast(end)) this.#wakeMain();
+    }
   }
 
   /** SECCOMP_IOCTL_NOTIF_SEND: an errno, or a value; false when the tracee is gone. */
