@@ -7,6 +7,12 @@
  * trace.
  *
  *     deno task bench trace [--units 60] [--runs 5] [--jobs 2]
+ *                           [--filemon 'CMD'] [--also 'NAME=CMD']...
+ *
+ * `--filemon` times another filemon executable (`dist/filemon`, `bun
+ * main.ts`) instead of Deno's; each `--also` adds a variant that runs the
+ * build (and the loop) under CMD, split at spaces, e.g. another tracer:
+ * `--also 'fsatrace=fsatrace rwmd out.txt --'`.
  *
  * @module
  */
@@ -218,23 +224,35 @@ async function compare(
 
 /** Runs the trace benchmark and prints its figures. */
 export async function benchTrace(argv: string[]): Promise<void> {
-  const flags = parseArgs(argv, { string: ["units", "runs", "jobs"] });
+  const flags = parseArgs(argv, {
+    string: ["units", "runs", "jobs", "filemon"],
+    collect: ["also"],
+  });
+  const also = (flags.also as string[]).map((spec) => {
+    const at = spec.indexOf("=");
+    if (at <= 0) throw new Error(`--also needs NAME=COMMAND: '${spec}'`);
+    return {
+      name: spec.slice(0, at),
+      prefix: spec.slice(at + 1).split(" ").filter((w) => w !== ""),
+    };
+  });
   const units = Number(flags.units ?? 60);
   const runs = Number(flags.runs ?? 5);
   const jobs = Number(flags.jobs ?? 2);
   const dir = await Deno.makeTempDir({ prefix: "filemon-bench-build-" });
   await makeProject(dir, units);
   const make = ["make", `-j${jobs}`, "-s", "app"];
-  const deno = Deno.execPath();
   // --allow-read lets the fast path's worker load.
-  const filemon = [
-    deno,
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    `${ROOT}main.ts`,
-    "trace",
-  ];
+  const filemon = flags.filemon === undefined
+    ? [
+      Deno.execPath(),
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      `${ROOT}main.ts`,
+      "trace",
+    ]
+    : [...String(flags.filemon).split(" ").filter((w) => w !== ""), "trace"];
   const strace = await straceKnows(traceSet(undefined));
   const straceAll = await straceKnows(traceSet("all"));
   const all = ["-f", "jsonl", "--ops", "all", "--failed"];
@@ -281,6 +299,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
           ...make,
         ],
       },
+      ...also.map((a) => ({ name: a.name, argv: [...a.prefix, ...make] })),
     ],
     runs,
     ["make", "-s", "clean"],
@@ -335,6 +354,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
           ...loop,
         ],
       },
+      ...also.map((a) => ({ name: a.name, argv: [...a.prefix, ...loop] })),
     ],
     runs,
     undefined,
