@@ -238,14 +238,11 @@ export class FastPath {
   /**
    * Reads the server's records: each answered call goes to `answered`;
    * each call to send back the ptrace way to `fallBack` (with the
-   * notification's id). A record still being answered is waited for only
-   * when `mustSettle` is undefined or names its thread or that of a later
-   * record (see `Ring.drain`).
+   * notification's id).
    */
   drain(
     answered: (call: FastCall) => void,
     fallBack: (tid: number, id: Uint8Array) => void,
-    mustSettle?: (tid: number) => boolean,
   ): void {
     this.#ring.drain((rec: RingRecord) => {
       if (rec.kind === KIND_OPEN) {
@@ -276,7 +273,7 @@ export class FastPath {
       } else if (rec.kind === KIND_FALLBACK) {
         fallBack(rec.tid, rec.s1);
       }
-    }, mustSettle);
+    });
   }
 
   /**

@@ -5,9 +5,6 @@
  * ring before it handles any ptrace stop, always sees a process's fast-path
  * records before that process's next ptrace-visible call.
  *
- * Records of another process that are still being answered are left for
- * the next read, so one slow answer does not hold up every ptrace stop.
- *
  * A record is 8-aligned: `status` (i32: pending, done, cancelled; the server
  * settles it once its answer reached the tracee), `size` (u32; all ones:
  * skip to the ring's start), `kind`, `tid`, two u32 fields, a f64 time, the
@@ -180,17 +177,12 @@ export class Ring {
   // --- the reader's side ---------------------------------------------------
 
   /**
-   * Calls `each` on every record published so far, in order; cancelled
-   * records are skipped. A pending one (its server is still answering the
-   * tracee, usually for microseconds) is waited for when `mustSettle` is
-   * undefined, or when it says yes to the thread of that record or of one
-   * published after it; otherwise reading stops there, and the next call
-   * goes on from it. Returns how many records it read.
+   * Calls `each` on every record published so far, in order, waiting for a
+   * pending one to settle (its server is handing the tracee an fd: some
+   * microseconds; that tracee may already run, so what it did next must not
+   * be read first); cancelled records are skipped. Returns how many it read.
    */
-  drain(
-    each: (rec: RingRecord) => void,
-    mustSettle?: (tid: number) => boolean,
-  ): number {
+  drain(each: (rec: RingRecord) => void): number {
     let r = Atomics.load(this.header, H_READ);
     const w = Atomics.load(this.header, H_WRITE);
     if (r === w) return 0;
@@ -204,12 +196,6 @@ export class Ring {
         continue;
       }
       let status = Atomics.load(this.words, off >> 2);
-      if (
-        status === PENDING && mustSettle !== undefined &&
-        !this.#concerns(r, w, mustSettle)
-      ) {
-        break;
-      }
       while (status === PENDING) {
         Atomics.wait(this.words, off >> 2, PENDING, 1);
         status = Atomics.load(this.words, off >> 2);
@@ -224,21 +210,6 @@ export class Ring {
     Atomics.store(this.header, H_READ, r);
     Atomics.notify(this.header, H_READ);
     return n;
-  }
-
-  /** Whether a record from `r` to `w` is of a thread `mustSettle` names. */
-  #concerns(r: number, w: number, mustSettle: (tid: number) => boolean) {
-    while (r !== w) {
-      const off = r & (CAPACITY - 1);
-      const size = this.view.getUint32(off + R_SIZE, true);
-      if (size === WRAP) {
-        r = (r + CAPACITY - off) & MASK31;
-        continue;
-      }
-      if (mustSettle(this.view.getUint32(off + R_TID, true))) return true;
-      r = (r + size) & MASK31;
-    }
-    return false;
   }
 
   #record: RingRecord = new RingRecord(this);

@@ -190,12 +190,6 @@ export class LinuxTracer implements Backend {
   /** Our ids, which an untainted tracee shares (see `taints`). */
   #ids: Ids = ownIds();
   #onFastCall = (call: FastCall) => this.#fastCall(call);
-  /** The process of the stop being handled (for `#ofStop`). */
-  #stopTgid = 0;
-  /** Whether thread `tid` is of the process whose stop is being handled. */
-  #ofStop = (tid: number) =>
-    (this.#threads.get(tid)?.tgid ?? tid) === this.#stopTgid;
-  #never = () => false;
   #onFallBack = (tid: number, id: Uint8Array) => this.#fallBack(tid, id);
 
   // Buffers handed to libc; each is allocated once and never moves.
@@ -310,14 +304,8 @@ export class LinuxTracer implements Backend {
         const err = pid > 0 ? 0 : errno();
         this.#counts.waits++;
         if (this.#timing) this.#counts.waitMs += performance.now() - waitStart;
-        // The fast path's records come before anything a stop shows: all
-        // of the stopped process's, and the others' already answered.
-        if (pid > 0) {
-          this.#stopTgid = this.#threads.get(pid)?.tgid ?? pid;
-          this.#fast?.drain(this.#onFastCall, this.#onFallBack, this.#ofStop);
-        } else {
-          this.#fast?.drain(this.#onFastCall, this.#onFallBack, this.#never);
-        }
+        // The fast path's records come before anything a stop shows.
+        this.#fast?.drain(this.#onFastCall, this.#onFallBack);
         if (pid > 0) {
           this.#handle(pid, this.#status[0]);
           if ((++this.#stops & 255) === 0) {

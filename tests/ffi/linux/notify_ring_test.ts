@@ -1,6 +1,7 @@
 /**
- * The fast path's ring: a record still being answered holds up the reader
- * only for the process whose stop is about to be handled.
+ * The fast path's ring: records are read in order, a record still being
+ * answered is waited for (its tracee may already run), cancelled ones are
+ * skipped, and a server can tell when the reader is past its record.
  */
 
 import { assert, assertEquals } from "@std/assert";
@@ -22,32 +23,16 @@ function put(ring: Ring, tid: number, path: string): number {
 }
 
 /** Drains `ring`; returns "tid path" for each record read. */
-function read(ring: Ring, mustSettle?: (tid: number) => boolean): string[] {
+function read(ring: Ring): string[] {
   const seen: string[] = [];
   ring.drain((rec: RingRecord) => {
     const start = rec.start1;
     seen.push(
       `${rec.tid} ${dec.decode(rec.bytes.slice(start, start + rec.length1))}`,
     );
-  }, mustSettle);
+  });
   return seen;
 }
-
-Deno.test("ring: a pending record of another process is left for the next read", () => {
-  const ring = new Ring(createRing());
-  const a = put(ring, 10, "/a");
-  ring.settle(a, DONE);
-  const b = put(ring, 20, "/b"); // still being answered
-  const c = put(ring, 30, "/c");
-  ring.settle(c, DONE);
-  // A stop of process 40: neither 20 nor 30 is its own.
-  assertEquals(read(ring, (tid) => tid === 40), ["10 /a"]);
-  // Nothing new settled: the reader stays at the pending record.
-  assertEquals(read(ring, (tid) => tid === 40), []);
-  ring.settle(b, DONE);
-  assertEquals(read(ring, (tid) => tid === 40), ["20 /b", "30 /c"]);
-  assertEquals(read(ring), []);
-});
 
 Deno.test("ring: cancelled records are skipped, in order", () => {
   const ring = new Ring(createRing());
@@ -55,7 +40,18 @@ Deno.test("ring: cancelled records are skipped, in order", () => {
   const b = put(ring, 10, "/b");
   ring.settle(a, CANCELLED);
   ring.settle(b, DONE);
-  assertEquals(read(ring, () => false), ["10 /b"]);
+  assertEquals(read(ring), ["10 /b"]);
+});
+
+Deno.test("ring: readPast says when the reader has read a record", () => {
+  const ring = new Ring(createRing());
+  ring.settle(put(ring, 10, "/a"), DONE);
+  const first = ring.lastEnd;
+  ring.settle(put(ring, 20, "/b"), DONE);
+  const second = ring.lastEnd;
+  assert(!ring.readPast(first) && !ring.readPast(second));
+  assertEquals(read(ring), ["10 /a", "20 /b"]);
+  assert(ring.readPast(first) && ring.readPast(second));
 });
 
 /** Settles the record at `off` from another thread after `ms`. */
@@ -74,25 +70,15 @@ function settleLater(sab: SharedArrayBuffer, off: number, ms: number) {
   return settled;
 }
 
-Deno.test("ring: the reader waits for a pending record when its process is stopping", async () => {
+Deno.test("ring: the reader waits for a pending record, and keeps the order", async () => {
   const sab = createRing();
   const ring = new Ring(sab);
   const b = put(ring, 20, "/b");
   const c = put(ring, 30, "/c");
   ring.settle(c, DONE);
   const settled = settleLater(sab, b, 50);
-  // Process 30 is stopping: its record comes after 20's, which is waited for.
   const t0 = performance.now();
-  assertEquals(read(ring, (tid) => tid === 30), ["20 /b", "30 /c"]);
+  assertEquals(read(ring), ["20 /b", "30 /c"]);
   assert(performance.now() - t0 >= 20, "did not wait for the pending record");
-  await settled;
-});
-
-Deno.test("ring: a full read waits for every pending record", async () => {
-  const sab = createRing();
-  const ring = new Ring(sab);
-  const b = put(ring, 20, "/b");
-  const settled = settleLater(sab, b, 50);
-  assertEquals(read(ring), ["20 /b"]);
   await settled;
 });
