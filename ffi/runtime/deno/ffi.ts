@@ -10,6 +10,12 @@ function pointer(address: Wide): Deno.PointerValue {
   return Deno.UnsafePointer.create(BigInt(address));
 }
 
+// The last address readI32 read, and its view: errno is read after every
+// failed call, always at this thread's one address (121 ns a read with a new
+// view, 63 with this one).
+let i32Address: Wide | undefined;
+let i32View: Deno.UnsafePointerView | undefined;
+
 /** Deno's implementation of `Ffi`. */
 export const ffi: Ffi = {
   dlopen<const S extends SymbolTable>(path: string, symbols: S): Library<S> {
@@ -24,7 +30,11 @@ export const ffi: Ffi = {
     return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
   },
   readI32(address: Wide): number {
-    return new Deno.UnsafePointerView(pointer(address)!).getInt32();
+    if (address !== i32Address || i32View === undefined) {
+      i32View = new Deno.UnsafePointerView(pointer(address)!);
+      i32Address = address;
+    }
+    return i32View.getInt32();
   },
   readPointer(address: Wide): bigint {
     const p = new Deno.UnsafePointerView(pointer(address)!).getPointer();
