@@ -108,7 +108,8 @@ export async function main(argv: string[]): Promise<number> {
           { files: libcFiles, input: io.input },
           backendFor,
           signals,
-          // node:crypto and node:fs take a Deno 30 ms to load: only for --manifest.
+          // Loaded only for --manifest: node:crypto and node:fs cost a Deno
+          // start-up about 25 ms.
           async () => (await import("./ffi/runtime/content.ts")).contentFiles,
           libcTerminal,
         );

@@ -765,10 +765,9 @@ export class NotifyServer {
     // lost (it waited for its next tick, 100 ms): wake it until it has.
     const end = this.#ring.lastEnd;
     const header = this.#ring.header;
-    this.#wakeMain();
     while (!this.#ring.readPast(end) && Atomics.load(header, H_STOP) === 0) {
+      this.#wakeMain();
       Atomics.wait(header, H_READ, Atomics.load(header, H_READ), 1);
-      if (!this.#ring.readPast(end)) this.#wakeMain();
     }
   }
 

@@ -191,7 +191,7 @@ export async function traceCommand(
   if (manifestPath !== undefined && content === undefined) {
     throw new UsageError("--manifest is not available here");
   }
-  const contentFiles = manifestPath === undefined || content === undefined
+  const contentFiles = manifestPath === undefined
     ? undefined
     : typeof content === "function"
     ? await content()

@@ -222,6 +222,11 @@ async function compare(
   return medians;
 }
 
+/** A command line split at spaces (no quoting). */
+function words(line: string): string[] {
+  return line.split(" ").filter((w) => w !== "");
+}
+
 /** Runs the trace benchmark and prints its figures. */
 export async function benchTrace(argv: string[]): Promise<void> {
   const flags = parseArgs(argv, {
@@ -233,7 +238,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
     if (at <= 0) throw new Error(`--also needs NAME=COMMAND: '${spec}'`);
     return {
       name: spec.slice(0, at),
-      prefix: spec.slice(at + 1).split(" ").filter((w) => w !== ""),
+      prefix: words(spec.slice(at + 1)),
     };
   });
   const units = Number(flags.units ?? 60);
@@ -252,7 +257,7 @@ export async function benchTrace(argv: string[]): Promise<void> {
       `${ROOT}main.ts`,
       "trace",
     ]
-    : [...String(flags.filemon).split(" ").filter((w) => w !== ""), "trace"];
+    : [...words(String(flags.filemon)), "trace"];
   const strace = await straceKnows(traceSet(undefined));
   const straceAll = await straceKnows(traceSet("all"));
   const all = ["-f", "jsonl", "--ops", "all", "--failed"];
