@@ -35,15 +35,17 @@ import {
   realpath,
   writeAll,
 } from "./posix.ts";
+import {
+  AT_EMPTY_PATH,
+  AT_SYMLINK_NOFOLLOW,
+  O_RDONLY,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFMT,
+  S_IFREG,
+} from "./linux_abi.ts";
 
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const AT_EMPTY_PATH = 0x1000;
 const STATX_BASIC_STATS = 0x7ff;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFCHR = 0o020000;
-const S_IFDIR = 0o040000;
-const O_RDONLY = 0;
 const O_RDWR = 2;
 const O_ACCMODE = 3;
 const F_GETFD = 1;

@@ -50,6 +50,22 @@ export const LINUX_ERRNO_NAMES: Readonly<Record<number, string>> = {
   122: "EDQUOT",
 };
 
+/**
+ * File-call constants filemon's Linux code shares, under their C names (the
+ * same on x86_64, i386 and aarch64).
+ */
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_EMPTY_PATH = 0x1000;
+export const O_RDONLY = 0;
+export const O_CLOEXEC = 0o2000000;
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
+export const S_IFCHR = 0o020000;
+export const EINTR = 4;
+
 /** Linux's facts for `arch` ("x86_64", "aarch64"). */
 export function LINUX_ABI(arch: string): OsAbi {
   return {
@@ -57,16 +73,16 @@ export function LINUX_ABI(arch: string): OsAbi {
     errnoFunction: "__errno_location",
     errnoNames: LINUX_ERRNO_NAMES,
     RTLD_DEFAULT: 0n,
-    EINTR: 4,
+    EINTR,
     EAGAIN: 11,
     ENOENT: 2,
     O_WRONLY: 0x1,
     O_CREAT: 0x40,
     O_TRUNC: 0x200,
-    O_CLOEXEC: 0x80000,
+    O_CLOEXEC,
     // __O_TMPFILE | O_DIRECTORY: O_DIRECTORY differs on arm64.
     O_TMPFILE: arch === "aarch64" ? 0o20040000 : 0o20200000,
-    AT_FDCWD: -100,
+    AT_FDCWD,
     AT_SYMLINK_FOLLOW: 0x400,
     F_SETFD: 2,
     POLLOUT: 0x4,

@@ -20,15 +20,13 @@ import { ABI, cstring, errno, libc } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
 import { decodePath, resolvePath, splitAtDotDot } from "../../lib/path.ts";
 import { hostTables } from "./syscalls/host.ts";
-import { linuxOpenFlags } from "../libc/linux_abi.ts";
+import { AT_FDCWD, linuxOpenFlags, O_CLOEXEC } from "../libc/linux_abi.ts";
 
 const { O_PATH, O_DIRECTORY } = linuxOpenFlags(proc.arch);
 
 const PATH_MAX = 4096;
 const ENAMETOOLONG = 36;
 const ERANGE = 34;
-const AT_FDCWD = -100;
-const O_CLOEXEC = 0o2000000;
 const CLONE_FS = 0x200;
 /** struct open_how's resolve bit: resolve as if `dirfd` were the root. */
 const RESOLVE_IN_ROOT = 0x10;

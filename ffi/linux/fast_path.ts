@@ -64,14 +64,12 @@ import {
   RESP_SIZE,
 } from "./seccomp_notify.ts";
 import { hostTables } from "./syscalls/host.ts";
-import { linuxOpenFlags } from "../libc/linux_abi.ts";
+import { linuxOpenFlags, O_CLOEXEC, O_RDONLY } from "../libc/linux_abi.ts";
 
 const { O_PATH } = linuxOpenFlags(proc.arch);
 
 const SIGALRM = 14;
 const WORKER = new URL("./notify_worker.ts", import.meta.url);
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 
 /** struct stat offsets of st_dev and st_mode. */
 const STAT_LAYOUT: Readonly<Record<string, { dev: number; mode: number }>> = {

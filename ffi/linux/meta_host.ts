@@ -20,12 +20,11 @@ import {
 } from "../libc/posix.ts";
 import { decodePath } from "../../lib/path.ts";
 import type { MetaHost } from "../../lib/bmake/meta_jobs.ts";
-import { linuxOpenFlags } from "../libc/linux_abi.ts";
+import { linuxOpenFlags, O_RDONLY } from "../libc/linux_abi.ts";
 
 const { O_DIRECTORY } = linuxOpenFlags(proc.arch);
 
 const PATH_MAX = 4096;
-const O_RDONLY = 0;
 const O_APPEND = 0o2000;
 /** getdents64(2)'s number (asm-generic's on aarch64). */
 const SYS_GETDENTS64: Readonly<Record<string, number>> = {

@@ -71,7 +71,18 @@ import {
   KIND_OPEN,
   Ring,
 } from "./notify_ring.ts";
-import { linuxOpenFlags } from "../libc/linux_abi.ts";
+import {
+  AT_EMPTY_PATH,
+  AT_FDCWD,
+  AT_SYMLINK_NOFOLLOW,
+  EINTR,
+  linuxOpenFlags,
+  O_CLOEXEC,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+} from "../libc/linux_abi.ts";
 
 const { O_PATH, O_DIRECTORY, O_NOFOLLOW } = linuxOpenFlags(proc.arch);
 
@@ -79,20 +90,11 @@ const PATH_MAX = 4096;
 /** An empty C string (for AT_EMPTY_PATH). */
 const EMPTY = new Uint8Array(new ArrayBuffer(8));
 const PAGE = 4096;
-const AT_FDCWD = -100;
-const O_CLOEXEC = 0o2000000;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFDIR = 0o040000;
-const S_IFLNK = 0o120000;
-const EINTR = 4;
 const EINVAL = 22;
 const ENOENT = 2;
 const SIGALRM = 14;
-const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EACCESS = 0x200;
 const AT_NO_AUTOMOUNT = 0x800;
-const AT_EMPTY_PATH = 0x1000;
 const AT_STATX_SYNC_TYPE = 0x6000;
 const AT_STATX_FORCE_SYNC = 0x2000;
 /** statx's STATX__RESERVED mask bit (EINVAL). */

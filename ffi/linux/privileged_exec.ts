@@ -10,8 +10,8 @@
 
 import { cstring } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
+import { AT_FDCWD } from "../libc/linux_abi.ts";
 
-const AT_FDCWD = -100;
 const STATX_MODE = 0x2;
 const STATX_UID = 0x8;
 const STATX_GID = 0x10;

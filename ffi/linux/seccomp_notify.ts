@@ -7,8 +7,7 @@
 
 import { errno } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
-
-const EINTR = 4;
+import { EINTR } from "../libc/linux_abi.ts";
 
 /** seccomp(2) operation and flags. */
 export const SECCOMP_SET_MODE_FILTER = 1;

@@ -47,6 +47,7 @@ import {
   type SyscallSpec,
 } from "./syscalls/semantics.ts";
 import type { Tracee } from "./tracee_memory.ts";
+import { S_IFMT } from "../libc/linux_abi.ts";
 
 /**
  * A 64-bit syscall argument from its 32-bit halves, as a number: exact for
@@ -691,7 +692,6 @@ const AF_UNIX = 1;
 const SUN_PATH = 2;
 
 /** S_IFMT and its kinds of node. */
-const S_IFMT = 0o170000;
 const NODE_TYPES: Readonly<Record<number, NodeType>> = {
   0o010000: "fifo",
   0o020000: "char",

@@ -13,6 +13,7 @@ import { decodePath } from "../../lib/path.ts";
 import { addressOf, cstring, libc, setU64 } from "../libc/posix.ts";
 import { linux } from "../libc/linux.ts";
 import { linkPath, realDir } from "./dir_path.ts";
+import { AT_FDCWD } from "../libc/linux_abi.ts";
 
 const PATH_MAX = 4096;
 const PAGE = 4096;
@@ -27,7 +28,6 @@ const ARG_CHUNK = 33 * PAGE;
  * far fewer; an exec that fails E2BIG may pass more.
  */
 const MAX_ARGS = 1 << 22;
-const AT_FDCWD = -100;
 
 /** What the event builder reads from a traced thread `tid` of process `pid`. */
 export interface Tracee {
